@@ -1,0 +1,40 @@
+"""FluxNote: a self-hostable AI short-video studio with predictable credits."""
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: config, extensions, blueprints, CLI."""
+    from fluxnote import config, extensions, errors, security
+    from fluxnote.accounts import views as accounts
+    from fluxnote.api import views as api
+    from fluxnote.billing import views as billing
+    from fluxnote.dashboard import views as dashboard
+    from fluxnote import cli
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+    app.config.update(config.from_env())
+    if test_config:
+        app.config.update(test_config)
+    Path(app.config["MEDIA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.redis_store.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", extensions.limiter_storage(app.config["REDIS_URL"]))
+    extensions.limiter.init_app(app)
+    accounts.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(billing.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.public)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,28 @@
+"""Who is acting and in which workspace: the web session or an API token."""
+from flask import abort, g
+from flask_login import current_user
+
+from fluxnote.accounts.models import User, Workspace
+from fluxnote.accounts.services import membership
+from fluxnote.extensions import db
+
+
+def current_actor() -> User:
+    return g.get("api_user") or current_user._get_current_object()
+
+
+def current_workspace() -> Workspace:
+    """The workspace this request acts in; 404 if the user is no longer a member."""
+    if "api_workspace" in g:
+        return g.api_workspace
+    user = current_user
+    workspace = db.session.get(Workspace, user.current_workspace_id)
+    if workspace is None or not membership(user.id, workspace.id):
+        abort(404)
+    return workspace
+
+
+def require_member(workspace_id: int) -> None:
+    """404 unless the acting user belongs to `workspace_id` (never reveal other workspaces)."""
+    if workspace_id != current_workspace().id:
+        abort(404)

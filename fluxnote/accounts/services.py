@@ -1,0 +1,148 @@
+"""Accounts: sign-up, authentication, workspaces, invitations, API tokens.
+
+Each function owns its commit. Failures raise AccountError with a user-facing message
+and leave nothing written.
+"""
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fluxnote.accounts.models import ApiToken, Invitation, Membership, User, Workspace
+from fluxnote.billing.plans import get_plan
+from fluxnote.credits import services as credits
+from fluxnote.extensions import db
+from fluxnote.models import utcnow
+
+
+class AccountError(Exception):
+    """A refused account operation; the message is safe to show."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(email: str, password: str, plan: str = "free", admin: bool = False) -> User:
+    """Create a user with a personal workspace on `plan`. AccountError if the email is taken."""
+    email = email.strip().lower()
+    get_plan(plan)
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise AccountError("An account with this email already exists.")
+    user = User(email=email, password_hash=generate_password_hash(password), is_admin=admin)
+    db.session.add(user)
+    try:
+        db.session.flush()
+        workspace = _new_workspace(user, f"{email.split('@')[0]}'s workspace", plan)
+        user.current_workspace_id = workspace.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountError("An account with this email already exists.")
+    return user
+
+
+def _new_workspace(owner: User, name: str, plan: str) -> Workspace:
+    now = utcnow()
+    workspace = Workspace(name=name, plan=plan, billing_day=now.day, owner_id=owner.id,
+                          created_at=now)
+    db.session.add(workspace)
+    db.session.flush()
+    db.session.add(Membership(workspace_id=workspace.id, user_id=owner.id, role="owner"))
+    credits.open_account(workspace, owner.id, now)
+    return workspace
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None (same answer for unknown email and bad password)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user and check_password_hash(user.password_hash, password):
+        return user
+    check_password_hash(_DUMMY_HASH, password)
+    return None
+
+
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def membership(user_id: int, workspace_id: int) -> Membership | None:
+    return db.session.scalar(select(Membership).where(
+        Membership.user_id == user_id, Membership.workspace_id == workspace_id))
+
+
+def workspaces_of(user: User) -> list[Workspace]:
+    return [m.workspace for m in sorted(user.memberships, key=lambda m: m.workspace_id)]
+
+
+def switch_workspace(user: User, workspace_id: int) -> None:
+    """Make `workspace_id` the user's current workspace. AccountError if not a member."""
+    if not membership(user.id, workspace_id):
+        raise AccountError("Workspace not found.")
+    user.current_workspace_id = workspace_id
+    db.session.commit()
+
+
+def invite(workspace: Workspace, inviter: User, email: str) -> str:
+    """Invite `email` into the workspace; returns the one-time token for the link.
+
+    Only the owner may invite. AccountError if not owner or already a member.
+    """
+    email = email.strip().lower()
+    if workspace.owner_id != inviter.id:
+        raise AccountError("Only the workspace owner can invite members.")
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing and membership(existing.id, workspace.id):
+        raise AccountError(f"{email} is already a member.")
+    token = secrets.token_urlsafe(24)
+    db.session.add(Invitation(workspace_id=workspace.id, email=email,
+                              token_hash=hash_token(token), invited_by_id=inviter.id))
+    db.session.commit()
+    return token
+
+
+def accept_invitation(user: User, token: str) -> Workspace:
+    """Join the invitation's workspace and switch to it. AccountError if invalid or used,
+    or if it was addressed to another email."""
+    inv = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if not inv or inv.accepted_at:
+        raise AccountError("This invitation is invalid or has already been used.")
+    if inv.email != user.email:
+        raise AccountError(f"This invitation was sent to {inv.email}.")
+    if not membership(user.id, inv.workspace_id):
+        db.session.add(Membership(workspace_id=inv.workspace_id, user_id=user.id, role="member"))
+    inv.accepted_at = utcnow()
+    user.current_workspace_id = inv.workspace_id
+    db.session.commit()
+    return inv.workspace
+
+
+def create_token(user: User, name: str, workspace_id: int | None = None) -> str:
+    """A new API token for the user's current (or given) workspace; only its hash is kept."""
+    workspace_id = workspace_id or user.current_workspace_id
+    if not membership(user.id, workspace_id):
+        raise AccountError("Workspace not found.")
+    name = (name or "").strip()[:80] or "API token"
+    token = "fn_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, workspace_id=workspace_id, name=name,
+                            token_hash=hash_token(token), prefix=token[:10]))
+    db.session.commit()
+    return token
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    """Revoke one of the user's tokens. AccountError if it is not theirs."""
+    token = db.session.get(ApiToken, token_id)
+    if not token or token.user_id != user.id:
+        raise AccountError("Token not found.")
+    token.revoked_at = token.revoked_at or utcnow()
+    db.session.commit()
+
+
+def user_for_token(token: str) -> ApiToken | None:
+    """The live ApiToken for a bearer string whose user is still a member, or None."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if not row or row.revoked_at or not membership(row.user_id, row.workspace_id):
+        return None
+    return row

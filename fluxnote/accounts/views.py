@@ -1,0 +1,108 @@
+"""Sign-up, login, logout, invitations and workspace switching."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from fluxnote.accounts import services
+from fluxnote.accounts.context import current_workspace
+from fluxnote.accounts.forms import InviteForm, LoginForm, SignupForm
+from fluxnote.accounts.models import User
+from fluxnote.extensions import db, limiter, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+
+    @app.context_processor
+    def _globals():
+        return {"user_workspaces": lambda: services.workspaces_of(current_user),
+                "url_map_endpoints": app.view_functions}
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(form.email.data, form.password.data)
+        except services.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            login_user(user)
+            return redirect(_next_url())
+    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20/minute", methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user:
+            login_user(user)
+            return redirect(_next_url())
+        form.password.errors.append("Wrong email or password.")
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+def _next_url() -> str:
+    target = request.args.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else url_for("dashboard.index")
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/team/invite")
+@login_required
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            token = services.invite(current_workspace(), current_user, form.email.data)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            link = url_for("accounts.join", token=token, _external=True)
+            current_app.logger.info("Invitation for %s: %s", form.email.data, link)
+            flash(f"Invitation link for {form.email.data}: {link}", "invite")
+    else:
+        flash("Enter a valid email address.", "error")
+    return redirect(url_for("billing.settings"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@login_required
+def join(token: str):
+    if request.method == "POST":
+        try:
+            workspace = services.accept_invitation(current_user, token)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("dashboard.index"))
+        flash(f"You joined {workspace.name}.", "ok")
+        return redirect(url_for("dashboard.index"))
+    return render_template("accounts/join.html", token=token)
+
+
+@bp.post("/workspaces/<int:workspace_id>/switch")
+@login_required
+def switch(workspace_id: int):
+    try:
+        services.switch_workspace(current_user, workspace_id)
+    except services.AccountError:
+        return render_template("errors/404.html"), 404
+    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
+                    else url_for("dashboard.index"))

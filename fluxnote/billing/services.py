@@ -1,0 +1,83 @@
+"""Plan changes and the plan advisor."""
+import math
+from dataclasses import dataclass
+
+from flask import current_app
+
+from fluxnote.accounts.models import User, Workspace
+from fluxnote.billing.backends import get_backend
+from fluxnote.billing.plans import KINDS, Plan, all_plans, get_plan, rank
+from fluxnote.credits import services as credits
+from fluxnote.extensions import db
+from fluxnote.models import utcnow
+
+
+class PlanError(Exception):
+    """A refused plan change; the message is safe to show."""
+
+
+def change_plan(workspace: Workspace, plan_id: str, user: User) -> str:
+    """Upgrade now (adding the allowance difference to this cycle) or downgrade at the next
+    billing date. Returns "upgraded", "scheduled" or "unchanged". PlanError if refused."""
+    try:
+        new = get_plan(plan_id)
+    except KeyError:
+        raise PlanError(f"Unknown plan {plan_id!r}.")
+    if workspace.owner_id != user.id:
+        raise PlanError("Only the workspace owner can change the plan.")
+    credits.ensure_current(workspace.id)
+    old = get_plan(workspace.plan)
+    if new.id == old.id:
+        workspace.pending_plan = None
+        db.session.commit()
+        return "unchanged"
+    backend = get_backend(current_app.config.get("BILLING_BACKEND", "selfhosted"))
+    if rank(new.id) < rank(old.id):
+        backend.change_plan(workspace.id, old.id, new.id, "next_cycle")
+        workspace.pending_plan = new.id
+        db.session.commit()
+        return "scheduled"
+    backend.change_plan(workspace.id, old.id, new.id, "now")
+    key = f"upgrade:{workspace.id}:{old.id}>{new.id}:{utcnow().isoformat()}"
+    for kind in KINDS:
+        credits.adjust(workspace.id, kind, new.allowance(kind) - old.allowance(kind),
+                       f"{key}:{kind}", user.id, entry_type="upgrade",
+                       reason=f"Upgrade {old.name} → {new.name}")
+    workspace.plan, workspace.pending_plan = new.id, None
+    db.session.commit()
+    return "upgraded"
+
+
+@dataclass
+class Advice:
+    videos: int
+    images: int
+    buffered_videos: int
+    buffered_images: int
+    plan: Plan | None
+    lines: list[str]
+
+
+BUFFER = 0.25
+
+
+def advise(finished_videos: int, variations: int = 4, images_per_video: int = 10,
+           members: int = 1) -> Advice:
+    """The cheapest plan covering the need plus a 25 % buffer, with the arithmetic."""
+    videos = finished_videos * variations * members
+    images = finished_videos * images_per_video * members
+    bv, bi = math.ceil(videos * (1 + BUFFER)), math.ceil(images * (1 + BUFFER))
+    plan = next((p for p in all_plans() if p.video >= bv and p.image >= bi), None)
+    lines = [
+        f"Video credits: {finished_videos} videos × {variations} variations × {members} member(s) = {videos}",
+        f"Image credits: {finished_videos} videos × {images_per_video} images × {members} member(s) = {images}",
+        f"With a {int(BUFFER * 100)} % buffer: {bv} video and {bi} image credits a month",
+    ]
+    if plan:
+        lines.append(f"{plan.name} covers it: {plan.video} video and {plan.image} image credits "
+                     f"for ${plan.price_monthly:g}/month")
+    else:
+        top = all_plans()[-1]
+        lines.append(f"No single plan covers it; {top.name} gives {top.video} video and "
+                     f"{top.image} image credits — use {math.ceil(max(bv / top.video, bi / top.image))} workspaces")
+    return Advice(videos, images, bv, bi, plan, lines)

@@ -1,0 +1,91 @@
+"""Pricing (plans, cost per asset, plan advisor) and settings (plan, tokens, team)."""
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from fluxnote.accounts import services as accounts
+from fluxnote.accounts.context import current_workspace
+from fluxnote.accounts.forms import InviteForm, TokenForm
+from fluxnote.accounts.models import ApiToken
+from fluxnote.billing import services
+from fluxnote.billing.plans import all_plans, get_plan
+from fluxnote.extensions import db, limiter
+
+bp = Blueprint("billing", __name__)
+
+
+def _int_arg(name: str, default: int, low: int = 0, high: int = 100000) -> int:
+    try:
+        return min(max(int(request.args.get(name, default)), low), high)
+    except ValueError:
+        return default
+
+
+@bp.get("/pricing")
+def pricing():
+    advice = services.advise(_int_arg("videos", 20), _int_arg("variations", 4, 1, 100),
+                             _int_arg("images", 10), _int_arg("members", 1, 1, 1000))
+    template = "billing/_advisor.html" if request.headers.get("HX-Request") else "billing/pricing.html"
+    return render_template(template, plans=all_plans(), advice=advice)
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    return _settings_page()
+
+
+def _settings_page(new_token: str | None = None, status: int = 200):
+    workspace = current_workspace()
+    tokens = db.session.scalars(db.select(ApiToken).where(
+        ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)).all()
+    return render_template("billing/settings.html", workspace=workspace, plans=all_plans(),
+                           plan=get_plan(workspace.plan), tokens=tokens,
+                           invite_form=InviteForm(), token_form=TokenForm(),
+                           members=workspace.memberships, new_token=new_token), status
+
+
+@bp.post("/settings/plan")
+@login_required
+def change_plan():
+    workspace = current_workspace()
+    try:
+        outcome = services.change_plan(workspace, request.form.get("plan", ""), current_user)
+    except services.PlanError as exc:
+        message, category = str(exc), "error"
+    else:
+        new = get_plan(request.form["plan"])
+        message, category = {
+            "upgraded": (f"Upgraded to {new.name}: the extra credits are yours now.", "ok"),
+            "scheduled": (f"Switching to {new.name} on your next billing date.", "ok"),
+            "unchanged": (f"You are on {new.name}.", "ok")}[outcome]
+    if request.headers.get("HX-Request"):
+        response = make_response(render_template(
+            "billing/_plan.html", workspace=workspace, plans=all_plans(),
+            plan=get_plan(workspace.plan), message=message, category=category))
+        response.headers["HX-Trigger"] = "credits-changed"
+        return response
+    flash(message, category)
+    return redirect(url_for("billing.settings"))
+
+
+@bp.post("/settings/tokens")
+@login_required
+@limiter.limit("30/hour")
+def create_token():
+    form = TokenForm()
+    if form.validate_on_submit():
+        return _settings_page(accounts.create_token(current_user, form.name.data), 201)
+    flash("Token name is too long.", "error")
+    return _settings_page(status=422)
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    try:
+        accounts.revoke_token(current_user, token_id)
+    except accounts.AccountError:
+        return render_template("errors/404.html"), 404
+    flash("Token revoked.", "ok")
+    return redirect(url_for("billing.settings"))

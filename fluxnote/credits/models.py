@@ -1,0 +1,66 @@
+"""Ledger entries (append-only), holds, and the balance projection per workspace and kind.
+
+Projection invariants, kept by CHECK constraints and by services.py:
+  remaining = sum(ledger_entries.delta)         (for the workspace and kind)
+  remaining = allowance - used - reserved       (within the current cycle)
+  carried   = holds of earlier cycles still held
+"""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fluxnote.extensions import db
+from fluxnote.models import UTCDateTime, utcnow
+
+
+class CreditBalance(db.Model):
+    __tablename__ = "credit_balances"
+    __table_args__ = (
+        CheckConstraint("remaining >= 0", name="remaining_nonnegative"),
+        CheckConstraint("reserved >= 0", name="reserved_nonnegative"),
+        CheckConstraint("carried >= 0", name="carried_nonnegative"),
+        CheckConstraint("used >= 0", name="used_nonnegative"),
+    )
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    cycle_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    cycle_end: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    allowance: Mapped[int] = mapped_column()
+    used: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    carried: Mapped[int] = mapped_column(default=0)
+    remaining: Mapped[int] = mapped_column()
+
+
+class CreditHold(db.Model):
+    """One reserved credit for one generated asset; resolved at most once."""
+
+    __tablename__ = "credit_holds"
+    __table_args__ = (UniqueConstraint("workspace_id", "ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    ref: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(10), default="held", index=True)
+    cycle_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LedgerEntry(db.Model):
+    """An append-only credit movement. `delta` is the change to `remaining`."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    entry_type: Mapped[str] = mapped_column(String(20))
+    delta: Mapped[int] = mapped_column()
+    cycle_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("credit_holds.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,266 @@
+"""Credit services: the only code that writes ledger entries, holds and balances.
+
+The generation side uses three calls, all inside the caller's transaction (the caller
+commits; nothing here commits except `ensure_current`, `snapshot` and `refresh_due`):
+
+- ``reserve(workspace_id, kind, ref, user_id, count=1)`` -> holds, or InsufficientCredits.
+- ``capture(hold_id)`` -> True if this call captured the hold, False if already resolved.
+- ``release(hold_id)`` -> True if this call released the hold, False if already resolved.
+
+Rules:
+- Every movement is a LedgerEntry with a unique idempotency key; `delta` is the change
+  to `remaining`, so `remaining` always equals the sum of the deltas.
+- A debit is one conditional UPDATE (``remaining >= n``) whose row count is checked;
+  a hold resolves through a conditional UPDATE on its state, so duplicate or late
+  signals change nothing.
+- Refresh (billing day, clamped to month end): unused credits expire, the full
+  allowance is granted, once per (workspace, kind, cycle). Holds still in flight keep
+  their credit: they move to `carried`. A carried hold that is captured counts as usage
+  of its own cycle; one released after the refresh returns nothing (its credit would
+  have expired at the refresh) and is recorded as a zero `release_expired` entry.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from fluxnote.accounts.models import Workspace
+from fluxnote.billing.plans import KINDS, get_plan
+from fluxnote.credits.cycles import cycle_containing
+from fluxnote.credits.models import CreditBalance, CreditHold, LedgerEntry
+from fluxnote.extensions import db
+from fluxnote.models import utcnow
+
+
+class InsufficientCredits(Exception):
+    """Not enough remaining credits of `kind`; nothing was written."""
+
+    def __init__(self, kind: str, remaining: int, resets_at: datetime):
+        super().__init__(f"Out of {kind} credits: {remaining} left, refreshes {resets_at:%b %d}")
+        self.kind, self.remaining, self.resets_at = kind, remaining, resets_at
+
+
+class CreditError(Exception):
+    """An adjustment that would break an invariant (e.g. remaining below zero)."""
+
+
+def open_account(workspace: Workspace, user_id: int | None, now: datetime | None = None) -> None:
+    """Create both balances of a new workspace and grant its first allowance (no commit)."""
+    now = now or utcnow()
+    start, end = cycle_containing(now, workspace.billing_day)
+    plan = get_plan(workspace.plan)
+    for kind in KINDS:
+        allowance = plan.allowance(kind)
+        db.session.add(CreditBalance(workspace_id=workspace.id, kind=kind, cycle_start=start,
+                                     cycle_end=end, allowance=allowance, used=0, reserved=0,
+                                     carried=0, remaining=allowance))
+        _entry(workspace.id, kind, "grant", allowance, start, f"grant:{workspace.id}:{kind}:{start:%Y%m%d}",
+               user_id=user_id)
+
+
+def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: int = 1,
+            now: datetime | None = None) -> list[CreditHold]:
+    """Reserve `count` credits of `kind`, all or nothing, one hold each.
+
+    One conditional UPDATE debits `remaining`; a due refresh is applied first if the
+    cycle has ended. Raises InsufficientCredits (nothing written). A `ref` already
+    reserved raises IntegrityError at flush: refs are the caller's idempotency keys.
+    """
+    now = now or utcnow()
+    cycle_start = _debit(workspace_id, kind, count, now)
+    if cycle_start is None and _refresh_if_due(workspace_id, now):
+        cycle_start = _debit(workspace_id, kind, count, now)
+    if cycle_start is None:
+        bal = _balance(workspace_id, kind)
+        raise InsufficientCredits(kind, bal.remaining, bal.cycle_end)
+    holds = []
+    for i in range(count):
+        hold_ref = ref if count == 1 else f"{ref}:{i}"
+        hold = CreditHold(workspace_id=workspace_id, kind=kind, ref=hold_ref, state="held",
+                          cycle_start=cycle_start, user_id=user_id, created_at=now)
+        db.session.add(hold)
+        db.session.flush()
+        _entry(workspace_id, kind, "reserve", -1, cycle_start, f"reserve:{hold.id}",
+               hold_id=hold.id, user_id=user_id)
+        holds.append(hold)
+    return holds
+
+
+def capture(hold_id: int, user_id: int | None = None) -> bool:
+    """Turn a held credit into a spent one. False (and no change) if already resolved."""
+    hold = _resolve(hold_id, "captured")
+    if hold is None:
+        return False
+    if not _update_balance(hold, reserved=CreditBalance.reserved - 1, used=CreditBalance.used + 1):
+        _uncarry(hold)
+    _entry(hold.workspace_id, hold.kind, "capture", 0, hold.cycle_start, f"capture:{hold.id}",
+           hold_id=hold.id, user_id=user_id or hold.user_id)
+    return True
+
+
+def release(hold_id: int, user_id: int | None = None, reason: str | None = None) -> bool:
+    """Give a held credit back. False (and no change) if already resolved.
+
+    A hold from an earlier cycle returns nothing: that cycle's credits have expired.
+    """
+    hold = _resolve(hold_id, "released")
+    if hold is None:
+        return False
+    actor = user_id or hold.user_id
+    if _update_balance(hold, reserved=CreditBalance.reserved - 1,
+                       remaining=CreditBalance.remaining + 1):
+        _entry(hold.workspace_id, hold.kind, "release", 1, hold.cycle_start,
+               f"release:{hold.id}", hold_id=hold.id, user_id=actor, reason=reason)
+    else:
+        _uncarry(hold)
+        _entry(hold.workspace_id, hold.kind, "release_expired", 0, hold.cycle_start,
+               f"release:{hold.id}", hold_id=hold.id, user_id=actor, reason=reason)
+    return True
+
+
+def adjust(workspace_id: int, kind: str, delta: int, key: str, user_id: int | None,
+           entry_type: str = "adjust", reason: str | None = None) -> None:
+    """Add `delta` to this cycle's allowance and remaining (upgrade, admin grant/refund).
+
+    Raises CreditError if remaining would drop below zero; IntegrityError if `key` was used.
+    """
+    bal = _balance(workspace_id, kind)
+    result = db.session.execute(
+        update(CreditBalance)
+        .where(CreditBalance.workspace_id == workspace_id, CreditBalance.kind == kind,
+               CreditBalance.remaining + delta >= 0)
+        .values(allowance=CreditBalance.allowance + delta,
+                remaining=CreditBalance.remaining + delta))
+    if result.rowcount != 1:
+        raise CreditError(f"Adjustment of {delta} would leave negative {kind} credits")
+    _entry(workspace_id, kind, entry_type, delta, bal.cycle_start, key, user_id=user_id,
+           reason=reason)
+
+
+def ensure_current(workspace_id: int, now: datetime | None = None) -> bool:
+    """Apply a due refresh and commit. Idempotent; True if this call refreshed."""
+    refreshed = _refresh_if_due(workspace_id, now or utcnow())
+    db.session.commit()
+    return refreshed
+
+
+def refresh_due(now: datetime | None = None) -> int:
+    """Refresh every workspace whose cycle has ended (the periodic job). Returns the count."""
+    now = now or utcnow()
+    ids = db.session.scalars(select(CreditBalance.workspace_id.distinct())
+                             .where(CreditBalance.cycle_end <= now)).all()
+    db.session.rollback()
+    return sum(ensure_current(ws_id, now) for ws_id in ids)
+
+
+def snapshot(workspace_id: int, now: datetime | None = None) -> dict[str, dict]:
+    """Current balances per kind (refreshing lazily first): allowance, used, reserved,
+    remaining, cycle start and reset time."""
+    ensure_current(workspace_id, now)
+    rows = db.session.scalars(select(CreditBalance)
+                              .where(CreditBalance.workspace_id == workspace_id)).all()
+    return {b.kind: {"allowance": b.allowance, "used": b.used, "reserved": b.reserved + b.carried,
+                     "remaining": b.remaining, "cycle_start": b.cycle_start,
+                     "resets_at": b.cycle_end} for b in rows}
+
+
+def ledger_sum(workspace_id: int, kind: str) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.delta), 0))
+                             .where(LedgerEntry.workspace_id == workspace_id,
+                                    LedgerEntry.kind == kind))
+
+
+def _debit(workspace_id: int, kind: str, count: int, now: datetime) -> datetime | None:
+    return db.session.execute(
+        update(CreditBalance)
+        .where(CreditBalance.workspace_id == workspace_id, CreditBalance.kind == kind,
+               CreditBalance.remaining >= count, CreditBalance.cycle_end > now)
+        .values(remaining=CreditBalance.remaining - count,
+                reserved=CreditBalance.reserved + count)
+        .returning(CreditBalance.cycle_start)).scalar_one_or_none()
+
+
+def _resolve(hold_id: int, state: str) -> CreditHold | None:
+    result = db.session.execute(
+        update(CreditHold).where(CreditHold.id == hold_id, CreditHold.state == "held")
+        .values(state=state, resolved_at=utcnow()).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return None
+    hold = db.session.get(CreditHold, hold_id)
+    db.session.refresh(hold)
+    return hold
+
+
+def _update_balance(hold: CreditHold, **values) -> bool:
+    """Apply `values` to the hold's balance if the hold belongs to the current cycle."""
+    result = db.session.execute(
+        update(CreditBalance)
+        .where(CreditBalance.workspace_id == hold.workspace_id, CreditBalance.kind == hold.kind,
+               CreditBalance.cycle_start == hold.cycle_start)
+        .values(**values))
+    return result.rowcount == 1
+
+
+def _uncarry(hold: CreditHold) -> None:
+    db.session.execute(
+        update(CreditBalance)
+        .where(CreditBalance.workspace_id == hold.workspace_id, CreditBalance.kind == hold.kind)
+        .values(carried=CreditBalance.carried - 1))
+
+
+def _refresh_if_due(workspace_id: int, now: datetime) -> bool:
+    """Roll every ended balance of the workspace into the cycle containing `now`.
+
+    Conditional on the balance being unchanged since read, so concurrent refreshes (or
+    a reserve racing one) cannot grant twice; the loser re-reads and finds nothing due.
+    """
+    workspace = db.session.get(Workspace, workspace_id)
+    refreshed = False
+    for _ in range(5):
+        due = db.session.scalars(select(CreditBalance).where(
+            CreditBalance.workspace_id == workspace_id, CreditBalance.cycle_end <= now)
+            .execution_options(populate_existing=True)).all()
+        if not due:
+            break
+        if workspace.pending_plan:
+            workspace.plan, workspace.pending_plan = workspace.pending_plan, None
+        for bal in due:
+            refreshed |= _roll(workspace, bal, now)
+    return refreshed
+
+
+def _roll(workspace: Workspace, bal: CreditBalance, now: datetime) -> bool:
+    start, end = cycle_containing(now, workspace.billing_day)
+    allowance = get_plan(workspace.plan).allowance(bal.kind)
+    old_start, old_remaining = bal.cycle_start, bal.remaining
+    result = db.session.execute(
+        update(CreditBalance)
+        .where(CreditBalance.workspace_id == bal.workspace_id, CreditBalance.kind == bal.kind,
+               CreditBalance.cycle_start == old_start, CreditBalance.remaining == old_remaining,
+               CreditBalance.reserved == bal.reserved)
+        .values(cycle_start=start, cycle_end=end, allowance=allowance, used=0, reserved=0,
+                carried=CreditBalance.carried + CreditBalance.reserved, remaining=allowance)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    ws, kind = bal.workspace_id, bal.kind
+    if old_remaining:
+        _entry(ws, kind, "expire", -old_remaining, old_start, f"expire:{ws}:{kind}:{old_start:%Y%m%d}")
+    _entry(ws, kind, "grant", allowance, start, f"grant:{ws}:{kind}:{start:%Y%m%d}")
+    return True
+
+
+def _balance(workspace_id: int, kind: str) -> CreditBalance:
+    return db.session.execute(
+        select(CreditBalance).where(CreditBalance.workspace_id == workspace_id,
+                                    CreditBalance.kind == kind)
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def _entry(workspace_id: int, kind: str, entry_type: str, delta: int, cycle_start: datetime,
+           key: str, hold_id: int | None = None, user_id: int | None = None,
+           reason: str | None = None) -> None:
+    db.session.add(LedgerEntry(workspace_id=workspace_id, kind=kind, entry_type=entry_type,
+                               delta=delta, cycle_start=cycle_start, idempotency_key=key,
+                               hold_id=hold_id, user_id=user_id, reason=reason,
+                               created_at=utcnow()))

@@ -1,0 +1,77 @@
+"""What the dashboard shows: balances, usage per member and per day, pace forecast."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from fluxnote.accounts.models import User, Workspace
+from fluxnote.billing.plans import KINDS, all_plans, get_plan
+from fluxnote.credits import services as credits
+from fluxnote.credits.models import LedgerEntry
+from fluxnote.extensions import db
+from fluxnote.models import utcnow
+
+
+@dataclass
+class Forecast:
+    projected: int
+    runs_out_on: datetime | None
+    suggestion: str | None
+
+
+def overview(workspace: Workspace, now: datetime | None = None) -> dict:
+    """Per kind: the balance snapshot, cost per asset, forecast, member usage, daily history."""
+    now = now or utcnow()
+    snap = credits.snapshot(workspace.id, now)
+    plan = get_plan(workspace.plan)
+    result = {}
+    for kind in KINDS:
+        bal = snap[kind]
+        result[kind] = dict(bal, cost_per=plan.cost_per(kind),
+                            forecast=forecast(kind, bal, plan.id, now),
+                            members=member_usage(workspace.id, kind, bal["cycle_start"]),
+                            history=daily_usage(workspace.id, kind, bal["cycle_start"], now))
+    return result
+
+
+def forecast(kind: str, bal: dict, plan_id: str, now: datetime) -> Forecast:
+    """Project this cycle's use at the current pace; name the plan that would cover it."""
+    spent = bal["used"] + bal["reserved"]
+    elapsed = max((now - bal["cycle_start"]).total_seconds(), 3600.0)
+    length = (bal["resets_at"] - bal["cycle_start"]).total_seconds()
+    rate = spent / elapsed
+    projected = round(rate * length)
+    if rate == 0 or projected <= bal["allowance"]:
+        return Forecast(projected, None, None)
+    runs_out = bal["cycle_start"] + timedelta(seconds=bal["allowance"] / rate)
+    better = next((p for p in all_plans() if p.allowance(kind) >= projected
+                   and p.price_monthly > get_plan(plan_id).price_monthly), None)
+    suggestion = f"{better.name} would cover you" if better else "more than Max covers"
+    return Forecast(projected, max(runs_out, now), suggestion)
+
+
+def member_usage(workspace_id: int, kind: str, since: datetime) -> list[tuple[str, int]]:
+    """(email, credits captured) per member this cycle, most first."""
+    rows = db.session.execute(
+        select(User.email, func.count(LedgerEntry.id))
+        .join(User, User.id == LedgerEntry.user_id)
+        .where(LedgerEntry.workspace_id == workspace_id, LedgerEntry.kind == kind,
+               LedgerEntry.entry_type == "capture", LedgerEntry.cycle_start == since)
+        .group_by(User.email).order_by(func.count(LedgerEntry.id).desc())).all()
+    return [(email, n) for email, n in rows]
+
+
+def daily_usage(workspace_id: int, kind: str, since: datetime, now: datetime) -> list[tuple[str, int]]:
+    """Captured credits per day from the cycle start to today (every day listed)."""
+    stamps = db.session.scalars(
+        select(LedgerEntry.created_at)
+        .where(LedgerEntry.workspace_id == workspace_id, LedgerEntry.kind == kind,
+               LedgerEntry.entry_type == "capture", LedgerEntry.cycle_start == since)).all()
+    counts: dict[str, int] = {}
+    for stamp in stamps:
+        counts[stamp.strftime("%b %d")] = counts.get(stamp.strftime("%b %d"), 0) + 1
+    days, day = [], since
+    while day.date() <= now.date():
+        days.append((day.strftime("%b %d"), counts.get(day.strftime("%b %d"), 0)))
+        day += timedelta(days=1)
+    return days

@@ -1,0 +1,30 @@
+"""Periodic work: credit refreshes and every domain's sweeper, run by `fluxnote clock`."""
+import logging
+import time
+from typing import Callable
+
+from fluxnote.credits.services import refresh_due
+from fluxnote.extensions import db
+
+log = logging.getLogger(__name__)
+
+# Each entry is a zero-argument function doing one bounded pass; domains append theirs.
+PERIODIC: list[Callable[[], object]] = [refresh_due]
+
+
+def run_once() -> None:
+    """Run every periodic task once; one failing task does not stop the others."""
+    for task in PERIODIC:
+        try:
+            task()
+        except Exception:
+            log.exception("periodic task %s failed", task.__name__)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def run_forever(interval: float) -> None:
+    while True:
+        run_once()
+        time.sleep(interval)

@@ -1,0 +1,26 @@
+// Small behaviours the CSP allows: no inline scripts anywhere.
+(function () {
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function tickCountdowns() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.max(0, Date.parse(el.dataset.countdown) - Date.now()) / 1000;
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600),
+          m = Math.floor(left % 3600 / 60), s = Math.floor(left % 60);
+      el.textContent = (d ? d + "d " : "") + pad(h) + "h " + pad(m) + "m " + pad(s) + "s";
+    });
+  }
+  function applySizes(root) {
+    root.querySelectorAll("[data-h]").forEach(function (el) { el.style.height = el.dataset.h + "px"; });
+    root.querySelectorAll("[data-w]").forEach(function (el) { el.style.width = el.dataset.w + "%"; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    tickCountdowns(); applySizes(document);
+    setInterval(tickCountdowns, 1000);
+    document.querySelectorAll("[data-switch-workspace]").forEach(function (sel) {
+      sel.addEventListener("change", function () {
+        sel.form.action = "/workspaces/" + sel.value + "/switch"; sel.form.submit();
+      });
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function (e) { tickCountdowns(); applySizes(e.target); });
+})();

