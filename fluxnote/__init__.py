@@ -11,6 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from fluxnote import config, extensions, errors, security
     from fluxnote.accounts import views as accounts
     from fluxnote.api import views as api
+    from fluxnote.assets import views as assets
     from fluxnote.billing import views as billing
     from fluxnote.dashboard import views as dashboard
     from fluxnote import cli
@@ -36,5 +37,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(billing.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.public)
+    app.register_blueprint(assets.bp)
     cli.init_app(app)
     return app

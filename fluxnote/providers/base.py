@@ -1,0 +1,66 @@
+"""The one interface every generation provider implements (offline engine included).
+
+A provider turns a GenerationRequest into media. Synchronous providers (the offline
+engine, OpenAI images) finish inside `submit`; queue providers (fal, Replicate, Runway)
+return a provider job id and report later, by webhook (`parse_webhook`, a hint unless
+the signature proves it) or by `poll`. Providers never touch the database or credits:
+the generation service owns state and the ledger.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    kind: str                      # "image" | "video"
+    model: str                     # the provider's model id (catalogue `provider_model`)
+    prompt: str
+    aspect: str = "9:16"           # "9:16" | "16:9" | "1:1"
+    duration_s: int | None = None  # video only
+    source_image: Path | None = None   # image-to-video first frame (local file)
+    seed: int | None = None
+    webhook_url: str | None = None
+
+
+@dataclass
+class ProviderResult:
+    """What a provider knows about a job. `status`: queued | running | succeeded | failed."""
+    status: str
+    provider_job_id: str | None = None
+    output_url: str | None = None      # remote result to fetch
+    output_path: Path | None = None    # local result already written
+    error: str | None = None
+    moderated: bool = False            # refused by the provider's content policy
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class WebhookEvent:
+    event_id: str
+    provider_job_id: str
+    result: ProviderResult
+    verified: bool                     # signature proved the payload authentic
+
+
+class ProviderError(Exception):
+    """The provider failed or answered garbage; `retryable` tells the sweeper to poll again."""
+
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class InvalidSignature(Exception):
+    """A webhook whose signature is missing, forged, tampered or stale (answer 401)."""
+
+
+class Provider(Protocol):
+    id: str            # "offline", "fal", "replicate", "openai", "runway"
+    name: str          # display name
+    env_key: str | None  # the credential it needs, e.g. "FAL_KEY"; None for offline
+
+    def submit(self, request: GenerationRequest) -> ProviderResult: ...
+    def poll(self, provider_job_id: str) -> ProviderResult: ...
+    def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent: ...
+    def fetch_result(self, result: ProviderResult, dest_dir: Path) -> Path: ...
