@@ -1,0 +1,1 @@
+"""Caption styles, layout and sprite rendering, driven by stored word timings."""

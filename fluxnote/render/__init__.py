@@ -1,0 +1,1 @@
+"""Rendering: RenderSpec -> MP4 (compose), the Render model, job and API."""
