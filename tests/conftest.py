@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 import redis as redis_lib
+from flask import current_app, g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from fluxnote import create_app
@@ -48,6 +50,20 @@ def pg_url():
     return url
 
 
+class FreshGClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The `app` fixture keeps an app context pushed and Flask reuses it for test requests,
+    so `g` (Flask-Login's cached user, `g.api_workspace`, Flask-Limiter's flags) would
+    otherwise leak from one request, or one client, into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and current_app._get_current_object() is self.application:
+            g._get_current_object().__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def build_app(tmp_path, redis_url: str, database_url: str | None = None, **extra):
     config = {
         "TESTING": True,
@@ -63,6 +79,7 @@ def build_app(tmp_path, redis_url: str, database_url: str | None = None, **extra
     }
     config.update(extra)
     app = create_app(config)
+    app.test_client_class = FreshGClient
     with app.app_context():
         db.drop_all()
         db.create_all()
