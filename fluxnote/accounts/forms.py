@@ -11,7 +11,8 @@ class LoginForm(FlaskForm):
 class SignupForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False),
                                             Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField("Password", validators=[
+        DataRequired(), Length(min=8, max=200, message="Use at least 8 characters (at most 200).")])
 
 
 class InviteForm(FlaskForm):

@@ -69,15 +69,22 @@ def advise(finished_videos: int, variations: int = 4, images_per_video: int = 10
     bv, bi = math.ceil(videos * (1 + BUFFER)), math.ceil(images * (1 + BUFFER))
     plan = next((p for p in all_plans() if p.video >= bv and p.image >= bi), None)
     lines = [
-        f"Video credits: {finished_videos} videos × {variations} variations × {members} member(s) = {videos}",
-        f"Image credits: {finished_videos} videos × {images_per_video} images × {members} member(s) = {images}",
-        f"With a {int(BUFFER * 100)} % buffer: {bv} video and {bi} image credits a month",
+        f"Video credits: {finished_videos} videos × {_n(variations, 'variation')} × "
+        f"{_n(members, 'member')} = {videos:,}",
+        f"Image credits: {finished_videos} videos × {_n(images_per_video, 'image')} × "
+        f"{_n(members, 'member')} = {images:,}",
+        f"With a {int(BUFFER * 100)} % buffer: {bv:,} video and {bi:,} image credits a month",
     ]
     if plan:
-        lines.append(f"{plan.name} covers it: {plan.video} video and {plan.image} image credits "
-                     f"for ${plan.price_monthly:g}/month")
+        lines.append(f"{plan.name} covers it: {plan.video:,} video and {plan.image:,} image "
+                     f"credits for ${plan.price_monthly:g}/month")
     else:
         top = all_plans()[-1]
-        lines.append(f"No single plan covers it; {top.name} gives {top.video} video and "
-                     f"{top.image} image credits — use {math.ceil(max(bv / top.video, bi / top.image))} workspaces")
+        lines.append(f"No single plan covers it: {top.name} gives {top.video:,} video and "
+                     f"{top.image:,} image credits, so you need "
+                     f"{math.ceil(max(bv / top.video, bi / top.image))} {top.name} workspaces")
     return Advice(videos, images, bv, bi, plan, lines)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,115 @@
+"""Team workspaces: invitations, joining, switching, one shared pool, owner-only actions."""
+import logging
+import re
+
+from sqlalchemy import func, select
+
+from fluxnote.accounts.models import Invitation, Membership, Workspace
+from fluxnote.credits import services as credits
+from fluxnote.extensions import db
+from tests.conftest import auth, login, make_token, make_user
+
+
+def invite(client, email: str) -> str:
+    """Invite `email` as the logged-in owner; the token from the link shown on /settings."""
+    r = client.post("/team/invite", data={"email": email})
+    assert r.headers["Location"] == "/settings"
+    page = client.get("/settings").data.decode()
+    return re.search(r"http://localhost/invite/([\w-]+)", page).group(1)
+
+
+def team(app):
+    """An owner with a logged-in client, and a member who joined the owner's workspace."""
+    owner, member = make_user("owner@example.com"), make_user("member@example.com")
+    owner_client, member_client = app.test_client(), app.test_client()
+    login(owner_client, owner)
+    login(member_client, member)
+    token = invite(owner_client, "member@example.com")
+    assert member_client.post(f"/invite/{token}").headers["Location"] == "/"
+    return owner, member, owner_client, member_client
+
+
+def test_invitation_link_is_shown_and_logged(app, client, caplog):
+    owner = make_user("owner@example.com")
+    login(client, owner)
+    with caplog.at_level(logging.INFO):
+        token = invite(client, "Friend@Example.com")
+    assert f"/invite/{token}" in caplog.text
+    inv = db.session.scalar(select(Invitation))
+    assert inv.email == "friend@example.com" and inv.token_hash != token
+
+
+def test_member_joins_switches_and_shares_the_pool(app):
+    owner, member, owner_client, member_client = team(app)
+    shared = db.session.get(Workspace, owner.current_workspace_id)
+    db.session.refresh(member)
+    assert member.current_workspace_id == shared.id
+    assert b"owner&#39;s workspace" in member_client.get("/").data
+    roles = {m.user.email: m.role for m in shared.memberships}
+    assert roles == {"owner@example.com": "owner", "member@example.com": "member"}
+
+    personal = db.session.scalar(select(Membership.workspace_id).where(
+        Membership.user_id == member.id, Membership.role == "owner"))
+    assert member_client.post(f"/workspaces/{personal}/switch").status_code == 302
+    assert b"member&#39;s workspace" in member_client.get("/").data
+    assert member_client.post(f"/workspaces/{shared.id}/switch").status_code == 302
+
+    member_token = make_token(member)
+    owner_token = make_token(owner)
+    hold = credits.reserve(shared.id, "video", "gen-1", member.id)[0]
+    db.session.commit()
+    seen = [member_client.get("/api/v1/credits", headers=auth(t)).json for t in (member_token, owner_token)]
+    assert seen[0] == seen[1]
+    assert seen[0]["workspace_id"] == shared.id
+    assert seen[0]["video"] == {"allowance": 1, "used": 0, "reserved": 1, "remaining": 0}
+    credits.capture(hold.id)
+    db.session.commit()
+    assert b"member@example.com <b>1</b>" in owner_client.get("/").data
+
+
+def test_invitation_only_for_its_email_and_only_once(app):
+    owner, member, owner_client, member_client = team(app)
+    token = invite(owner_client, "someone@example.com")
+    stranger = app.test_client()
+    login(stranger, make_user("stranger@example.com"))
+    stranger.post(f"/invite/{token}")
+    assert b"This invitation was sent to someone@example.com." in stranger.get("/").data
+    used = db.session.scalar(select(Invitation).where(Invitation.email == "member@example.com"))
+    assert used.accepted_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.workspace_id == owner.current_workspace_id)) == 2
+
+
+def test_inviting_an_existing_member_is_refused(app):
+    owner, member, owner_client, _ = team(app)
+    owner_client.post("/team/invite", data={"email": "member@example.com"})
+    assert b"member@example.com is already a member." in owner_client.get("/settings").data
+
+
+def test_new_person_follows_link_signs_up_and_joins(app, client):
+    owner = make_user("owner@example.com")
+    owner_client = app.test_client()
+    login(owner_client, owner)
+    token = invite(owner_client, "new@example.com")
+    r = client.get(f"/invite/{token}")
+    assert r.headers["Location"] == f"/login?next=%2Finvite%2F{token}"
+    login_page = client.get(r.headers["Location"]).data.decode()
+    signup_link = re.search(r'href="(/signup\?next=[^"]+)"', login_page).group(1)
+    r = client.post(signup_link.replace("&amp;", "&"),
+                    data={"email": "new@example.com", "password": "password123"})
+    assert r.headers["Location"] == f"/invite/{token}"
+    client.post(f"/invite/{token}")
+    body = client.get("/").data
+    assert b"owner&#39;s workspace" in body
+
+
+def test_only_the_owner_can_invite_or_change_the_plan(app):
+    owner, member, _, member_client = team(app)
+    member_client.post("/team/invite", data={"email": "x@example.com"})
+    assert b"Only the workspace owner can invite members." in member_client.get("/settings").data
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
+    member_client.post("/settings/plan", data={"plan": "max"})
+    page = member_client.get("/settings").data
+    assert b"Only the workspace owner can change the plan." in page
+    assert db.session.get(Workspace, owner.current_workspace_id).plan == "free"
+    assert b'hx-post="/settings/plan"' not in page
