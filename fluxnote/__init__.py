@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from fluxnote.assets import views as assets
     from fluxnote.billing import views as billing
     from fluxnote.dashboard import views as dashboard
+    from fluxnote.webhooks import api as webhooks_out
     from fluxnote import cli
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
@@ -38,5 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(api.public)
     app.register_blueprint(assets.bp)
+    webhooks_out.init_app(app)
+    app.register_blueprint(webhooks_out.bp)
     cli.init_app(app)
     return app

@@ -1,0 +1,1 @@
+"""Webhooks: provider callbacks in, FluxNote events out."""

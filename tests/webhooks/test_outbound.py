@@ -1,0 +1,204 @@
+"""Outgoing webhooks: endpoints API, signed deliveries a receiver can verify, retries."""
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks import Webhook
+
+from fluxnote.extensions import db
+from fluxnote.models import utcnow
+from fluxnote.tasks import get_queue, run_worker
+from fluxnote.webhooks import outbound
+from fluxnote.webhooks.models import WebhookAttempt, WebhookDelivery
+from tests.conftest import auth, login, make_token, make_user
+
+
+class Receiver:
+    """A local HTTP receiver that verifies each request with `standardwebhooks`."""
+
+    def __init__(self, statuses: list[int]):
+        self.statuses, self.received, self.secret = list(statuses), [], None
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                try:
+                    payload = Webhook(receiver.secret).verify(body, dict(self.headers))
+                    verified = True
+                except Exception:
+                    payload, verified = None, False
+                receiver.received.append({"headers": dict(self.headers), "payload": payload,
+                                          "verified": verified})
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(app):
+    app.config["ALLOW_PRIVATE_WEBHOOK_URLS"] = True
+    made = []
+
+    def make(statuses=()):
+        made.append(Receiver(list(statuses)))
+        return made[-1]
+    yield make
+    for r in made:
+        r.close()
+
+
+def _endpoint(client, token, url):
+    r = client.post("/api/v1/webhook-endpoints", json={"url": url}, headers=auth(token))
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def test_create_list_delete_endpoint(client):
+    token = make_token(make_user())
+    created = _endpoint(client, token, "https://93.184.216.34/hooks/fluxnote")
+    assert created["secret"].startswith("whsec_") and len(created["secret"]) > 30
+    Webhook(created["secret"])  # the library accepts it
+    listed = client.get("/api/v1/webhook-endpoints", headers=auth(token)).json["endpoints"]
+    assert [e["url"] for e in listed] == ["https://93.184.216.34/hooks/fluxnote"]
+    assert "secret" not in listed[0]
+    other = make_token(make_user())
+    assert client.delete(f"/api/v1/webhook-endpoints/{created['id']}", headers=auth(other)).status_code == 404
+    assert client.delete(f"/api/v1/webhook-endpoints/{created['id']}", headers=auth(token)).status_code == 204
+    assert client.get("/api/v1/webhook-endpoints", headers=auth(token)).json["endpoints"] == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://localhost/hook",
+                                 "http://10.1.2.3/hook", "http://192.168.0.10/x", "http://[::1]/x",
+                                 "http://169.254.169.254/latest/meta-data", "ftp://93.184.216.34/x",
+                                 "not a url"])
+def test_private_and_bad_urls_are_refused(client, url):
+    token = make_token(make_user())
+    r = client.post("/api/v1/webhook-endpoints", json={"url": url}, headers=auth(token))
+    assert r.status_code == 422
+    assert r.json["error"]["field"] == "url"
+    assert client.get("/api/v1/webhook-endpoints", headers=auth(token)).json["endpoints"] == []
+
+
+def test_private_urls_allowed_by_config(app, client):
+    app.config["ALLOW_PRIVATE_WEBHOOK_URLS"] = True
+    _endpoint(client, make_token(make_user()), "http://127.0.0.1:9/hook")
+
+
+def test_emitted_event_is_delivered_signed_by_a_worker(app, client, receiver):
+    user = make_user()
+    rx = receiver()
+    rx.secret = _endpoint(client, make_token(user), rx.url)["secret"]
+    outbound.emit(user.current_workspace_id, "generation.succeeded", {"id": 7, "status": "succeeded"})
+    delivery = db.session.scalars(db.select(WebhookDelivery)).one()
+    assert get_queue("default").job_ids == [f"webhook-{delivery.id}-1"]
+    db.session.rollback()  # SQLite: never hold the write lock while a worker runs
+    run_worker(app, ["default"], burst=True)
+    assert len(rx.received) == 1 and rx.received[0]["verified"]
+    payload = rx.received[0]["payload"]
+    assert payload["type"] == "generation.succeeded" and payload["data"] == {"id": 7, "status": "succeeded"}
+    assert rx.received[0]["headers"]["webhook-id"] == delivery.message_id
+    db.session.refresh(delivery)
+    assert delivery.status == "succeeded" and delivery.attempts == 1
+
+
+def test_a_wrong_secret_does_not_verify(app, client, receiver):
+    user = make_user()
+    rx = receiver()
+    _endpoint(client, make_token(user), rx.url)
+    rx.secret = outbound.new_secret()
+    outbound.emit(user.current_workspace_id, "render.failed", {"id": 1})
+    outbound.deliver(db.session.scalars(db.select(WebhookDelivery.id)).one())
+    assert rx.received and not rx.received[0]["verified"]
+
+
+def test_500s_are_retried_with_backoff_then_succeed(app, client, receiver):
+    user = make_user()
+    rx = receiver([500, 503])
+    rx.secret = _endpoint(client, make_token(user), rx.url)["secret"]
+    outbound.emit(user.current_workspace_id, "generation.failed", {"id": 3})
+    delivery_id = db.session.scalars(db.select(WebhookDelivery.id)).one()
+    assert outbound.deliver(delivery_id) == "pending"
+    assert outbound.deliver(delivery_id) is None  # not due yet: back-off
+    later = utcnow() + timedelta(seconds=outbound.BACKOFF[0] + 1)
+    get_queue("default").empty()
+    assert outbound.sweep(later) == 1
+    assert outbound.sweep(later) == 0  # already queued: not twice
+    assert outbound.deliver(delivery_id, later) == "pending"
+    much_later = later + timedelta(seconds=outbound.BACKOFF[1] + 1)
+    assert outbound.deliver(delivery_id, much_later) == "succeeded"
+    attempts = db.session.scalars(db.select(WebhookAttempt).order_by(WebhookAttempt.number)).all()
+    assert [(a.number, a.status_code) for a in attempts] == [(1, 500), (2, 503), (3, 200)]
+    assert attempts[0].error == "HTTP 500" and attempts[2].error is None
+    assert all(a.duration_ms >= 0 for a in attempts)
+    assert len({r["headers"]["webhook-id"] for r in rx.received}) == 1
+    assert all(r["verified"] for r in rx.received)
+
+
+def test_gives_up_after_max_attempts(app, client, receiver):
+    user = make_user()
+    rx = receiver([500] * outbound.MAX_ATTEMPTS)
+    rx.secret = _endpoint(client, make_token(user), rx.url)["secret"]
+    outbound.emit(user.current_workspace_id, "render.succeeded", {"id": 9})
+    delivery_id = db.session.scalars(db.select(WebhookDelivery.id)).one()
+    when = utcnow()
+    for _ in range(outbound.MAX_ATTEMPTS):
+        outbound.deliver(delivery_id, when)
+        when += timedelta(days=1)
+    delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    assert delivery.status == "failed" and delivery.attempts == outbound.MAX_ATTEMPTS
+    assert outbound.sweep(when) == 0
+
+
+def test_unreachable_receiver_is_recorded_as_an_error(app, client, receiver):
+    app.config["ALLOW_PRIVATE_WEBHOOK_URLS"] = True
+    user = make_user()
+    _endpoint(client, make_token(user), "http://127.0.0.1:9/closed")
+    outbound.emit(user.current_workspace_id, "render.succeeded", {"id": 9})
+    delivery_id = db.session.scalars(db.select(WebhookDelivery.id)).one()
+    assert outbound.deliver(delivery_id) == "pending"
+    attempt = db.session.scalars(db.select(WebhookAttempt)).one()
+    assert attempt.status_code is None and "ConnectError" in attempt.error
+
+
+def test_emit_without_endpoints_records_nothing(app):
+    user = make_user()
+    outbound.emit(user.current_workspace_id, "generation.succeeded", {"id": 1})
+    assert db.session.scalars(db.select(WebhookDelivery)).all() == []
+
+
+def test_deliveries_are_visible_in_settings(app, client, receiver):
+    user = make_user()
+    rx = receiver([500])
+    rx.secret = _endpoint(client, make_token(user), rx.url)["secret"]
+    outbound.emit(user.current_workspace_id, "generation.succeeded", {"id": 1})
+    outbound.deliver(db.session.scalars(db.select(WebhookDelivery.id)).one())
+    login(client, user)
+    page = client.get("/settings").get_data(as_text=True)
+    assert 'id="settings-webhooks"' in page and rx.url in page
+    assert "generation.succeeded" in page and "HTTP 500" in page
+
+
+def test_deleted_endpoint_stops_pending_deliveries(app, client, receiver):
+    user = make_user()
+    rx = receiver()
+    token = make_token(user)
+    created = _endpoint(client, token, rx.url)
+    outbound.emit(user.current_workspace_id, "generation.succeeded", {"id": 1})
+    client.delete(f"/api/v1/webhook-endpoints/{created['id']}", headers=auth(token))
+    delivery_id = db.session.scalars(db.select(WebhookDelivery.id)).one()
+    assert outbound.deliver(delivery_id) is None
+    assert db.session.get(WebhookDelivery, delivery_id).status == "failed"
+    assert rx.received == []
