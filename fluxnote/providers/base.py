@@ -5,6 +5,13 @@ engine, OpenAI images) finish inside `submit`; queue providers (fal, Replicate, 
 return a provider job id and report later, by webhook (`parse_webhook`, a hint unless
 the signature proves it) or by `poll`. Providers never touch the database or credits:
 the generation service owns state and the ledger.
+
+Contract details every adapter keeps: every HTTP call has a timeout; a 5xx, a timeout, a
+dropped connection or a rate limit raises ProviderError(retryable=True); a 4xx or an
+answer that is not the documented JSON raises ProviderError(retryable=False), except a
+content-policy refusal, which is a `failed` ProviderResult with `moderated=True`.
+`fetch_result` turns any succeeded result into a file inside `dest_dir` (downloading
+`output_url`, or moving `output_path` there) and returns its path.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +20,7 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class GenerationRequest:
+    """One generation as a provider sees it; `fetch_result` later yields a local file."""
     kind: str                      # "image" | "video"
     model: str                     # the provider's model id (catalogue `provider_model`)
     prompt: str
@@ -64,3 +72,8 @@ class Provider(Protocol):
     def poll(self, provider_job_id: str) -> ProviderResult: ...
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent: ...
     def fetch_result(self, result: ProviderResult, dest_dir: Path) -> Path: ...
+
+
+# Output frame size per aspect, shared by every provider (the offline engine draws at it).
+ASPECT_SIZES: dict[str, tuple[int, int]] = {"9:16": (1080, 1920), "16:9": (1920, 1080),
+                                            "1:1": (1080, 1080)}

@@ -1,0 +1,115 @@
+"""What a prompt means to the offline engine: a seeded RNG, a colour palette, a topic and
+the key words for the title. Everything is derived from a hash of the prompt, so the same
+prompt (and seed) always draws the same picture and distinct prompts draw distinct ones."""
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+# topic -> trigger words (matched on word stems). The first topic with a hit wins, so the
+# specific topics come before the broad scenic ones.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "space": ("space", "galax", "planet", "star", "cosmos", "rocket", "astronaut", "moon", "orbit",
+              "universe", "nasa", "alien", "mars"),
+    "money": ("money", "financ", "invest", "stock", "crypto", "bitcoin", "budget", "saving",
+              "wealth", "cash", "dollar", "bank", "price", "sale", "business", "profit", "econom"),
+    "food": ("food", "cook", "recipe", "eat", "pizza", "burger", "coffee", "cake", "fruit",
+             "kitchen", "restaurant", "meal", "breakfast", "dinner", "lunch", "taste", "chef"),
+    "tech": ("tech", "ai", "robot", "computer", "code", "software", "data", "digital", "cyber",
+             "app", "phone", "internet", "chip", "program", "machine", "startup", "futur"),
+    "love": ("love", "heart", "romant", "wedding", "date", "valentin", "kiss", "relationship",
+             "friend", "family"),
+    "music": ("music", "song", "sing", "band", "concert", "guitar", "piano", "beat", "dance",
+              "rhythm", "dj", "playlist", "podcast"),
+    "fitness": ("fitness", "gym", "workout", "run", "sport", "health", "yoga", "muscle", "train",
+                "exercise", "football", "soccer", "basketball", "athlet"),
+    "ocean": ("ocean", "sea", "wave", "beach", "surf", "water", "fish", "whale", "island", "coast",
+              "sail", "boat", "river", "lake"),
+    "mountain": ("mountain", "hik", "peak", "alp", "climb", "valley", "snow", "ski", "trail", "camp"),
+    "city": ("city", "urban", "street", "build", "skyline", "town", "night", "york", "paris",
+             "tokyo", "london", "architect", "traffic"),
+    "nature": ("nature", "forest", "tree", "garden", "flower", "plant", "leaf", "green", "eco",
+               "climate", "wild", "animal", "bird", "spring", "park"),
+    "sun": ("sun", "summer", "sunrise", "sunset", "dawn", "morning", "desert", "heat", "solar",
+            "bright", "travel", "vacation"),
+}
+
+# topic -> base hues (0..1) that the seeded palette is pulled towards
+TOPIC_HUES: dict[str, tuple[float, ...]] = {
+    "space": (0.70, 0.78, 0.62), "ocean": (0.55, 0.50, 0.58), "mountain": (0.60, 0.08, 0.55),
+    "sun": (0.08, 0.02, 0.12), "city": (0.75, 0.05, 0.62), "money": (0.33, 0.13, 0.40),
+    "food": (0.03, 0.09, 0.98), "tech": (0.50, 0.80, 0.55), "nature": (0.30, 0.22, 0.38),
+    "love": (0.95, 0.88, 0.02), "music": (0.83, 0.92, 0.55), "fitness": (0.00, 0.58, 0.10),
+}
+
+STOPWORDS = frozenset(
+    "a an the and or but of to in on at for with from by about into over under after before "
+    "is are was were be been being it its this that these those my your our their his her "
+    "i you we they he she me us them how what why when where who which make makes made "
+    "do does did can could should would will just very really some any all more most best "
+    "top tips video short reel story image picture photo shot style cinematic 4k hd ultra "
+    "as so than then there here not no yes get got up down out one two three".split()
+)
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The prompt, decoded: its RNG seed, palette (RGB tuples, dark to light), topic, title."""
+    seed: int
+    palette: tuple[tuple[int, int, int], ...]
+    topic: str
+    title_words: tuple[str, ...]
+
+    def rng(self, salt: int = 0) -> np.random.Generator:
+        return np.random.default_rng((self.seed + salt) % 2**63)
+
+
+def prompt_seed(prompt: str, seed: int | None = None) -> int:
+    """A stable 63-bit seed from the prompt text and the optional user seed."""
+    digest = hashlib.sha256(f"{prompt.strip().lower()}\x00{seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def detect_topic(words: list[str]) -> str:
+    """The first topic whose trigger stem starts one of the words; "abstract" otherwise."""
+    for topic, stems in TOPICS.items():
+        for word in words:
+            if any(word == s or (len(s) > 2 and word.startswith(s)) for s in stems):
+                return topic
+    return "abstract"
+
+
+def key_words(words: list[str], limit: int = 4) -> tuple[str, ...]:
+    """Up to `limit` meaningful words of the prompt, in order, without repeats."""
+    kept: list[str] = []
+    for word in words:
+        if word not in STOPWORDS and len(word) > 1 and word not in kept:
+            kept.append(word)
+    return tuple(kept[:limit]) or tuple(words[:limit])
+
+
+def make_palette(seed: int, topic: str) -> tuple[tuple[int, int, int], ...]:
+    """Five colours from dark to light: a topic hue nudged by the seed, plus a harmony."""
+    rng = np.random.default_rng(seed)
+    hues = TOPIC_HUES.get(topic) or (rng.random(),)
+    base = (hues[int(rng.integers(len(hues)))] + rng.normal(0, 0.04)) % 1.0
+    scheme = rng.choice([0.08, 0.33, 0.5, 0.58, -0.12])  # analogous, triad, complement...
+    accent = (base + scheme) % 1.0
+    sat = float(rng.uniform(0.45, 0.85))
+    spec = [(base, sat, 0.10), (base, sat, 0.28), ((base + accent) / 2 % 1.0, sat, 0.55),
+            (accent, min(1.0, sat + 0.1), 0.85), (accent, sat * 0.35, 0.97)]
+    return tuple(tuple(int(c * 255) for c in colorsys.hsv_to_rgb(h, s, v)) for h, s, v in spec)
+
+
+def read_prompt(prompt: str, seed: int | None = None) -> Scene:
+    """Decode a prompt into a Scene (never fails; an empty prompt gives an abstract scene)."""
+    words = [w.lower() for w in _WORD.findall(prompt)]
+    value = prompt_seed(prompt, seed)
+    topic = detect_topic(words)
+    return Scene(value, make_palette(value, topic), topic, key_words(words))
