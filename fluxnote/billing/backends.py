@@ -1,13 +1,20 @@
-"""Billing backends: who collects money when a plan changes. Chosen by FLUXNOTE_BILLING."""
+"""Billing backends: who collects money when a plan changes (config BILLING_BACKEND)."""
 import logging
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 
+class PaymentRefused(Exception):
+    """The backend would not collect the payment; the message is safe to show."""
+
+
 class BillingBackend(Protocol):
     def change_plan(self, workspace_id: int, old: str, new: str, effective: str) -> None:
-        """Charge or schedule the change; raise to refuse it (nothing is then changed)."""
+        """Charge or schedule the change (`effective` is "now" or "next_cycle").
+
+        Raise PaymentRefused to refuse it: the plan and credits are then left unchanged.
+        """
 
 
 class SelfHostedBackend:

@@ -3,9 +3,10 @@ import math
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import update
 
 from fluxnote.accounts.models import User, Workspace
-from fluxnote.billing.backends import get_backend
+from fluxnote.billing.backends import PaymentRefused, get_backend
 from fluxnote.billing.plans import KINDS, Plan, all_plans, get_plan, rank
 from fluxnote.credits import services as credits
 from fluxnote.extensions import db
@@ -31,21 +32,34 @@ def change_plan(workspace: Workspace, plan_id: str, user: User) -> str:
         workspace.pending_plan = None
         db.session.commit()
         return "unchanged"
-    backend = get_backend(current_app.config.get("BILLING_BACKEND", "selfhosted"))
-    if rank(new.id) < rank(old.id):
-        backend.change_plan(workspace.id, old.id, new.id, "next_cycle")
+    downgrade = rank(new.id) < rank(old.id)
+    try:
+        get_backend(current_app.config.get("BILLING_BACKEND", "selfhosted")).change_plan(
+            workspace.id, old.id, new.id, "next_cycle" if downgrade else "now")
+    except PaymentRefused as exc:
+        raise PlanError(f"Payment refused: {exc}")
+    if downgrade:
         workspace.pending_plan = new.id
         db.session.commit()
         return "scheduled"
-    backend.change_plan(workspace.id, old.id, new.id, "now")
+    _upgrade(workspace, old, new, user)
+    return "upgraded"
+
+
+def _upgrade(workspace: Workspace, old: Plan, new: Plan, user: User) -> None:
+    """Switch the plan with a conditional write, so two racing upgrades grant once."""
+    switched = db.session.execute(
+        update(Workspace).where(Workspace.id == workspace.id, Workspace.plan == old.id)
+        .values(plan=new.id, pending_plan=None)).rowcount
+    if switched != 1:
+        db.session.rollback()
+        raise PlanError("The plan was changed meanwhile; reload the page and try again.")
     key = f"upgrade:{workspace.id}:{old.id}>{new.id}:{utcnow().isoformat()}"
     for kind in KINDS:
         credits.adjust(workspace.id, kind, new.allowance(kind) - old.allowance(kind),
                        f"{key}:{kind}", user.id, entry_type="upgrade",
                        reason=f"Upgrade {old.name} → {new.name}")
-    workspace.plan, workspace.pending_plan = new.id, None
     db.session.commit()
-    return "upgraded"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from fluxnote.accounts.forms import InviteForm, TokenForm
 from fluxnote.accounts.models import ApiToken
 from fluxnote.billing import services
 from fluxnote.billing.plans import all_plans, get_plan
+from fluxnote.credits.services import snapshot
 from fluxnote.extensions import db, limiter
 
 bp = Blueprint("billing", __name__)
@@ -42,7 +43,8 @@ def _settings_page(new_token: str | None = None, status: int = 200):
     return render_template("billing/settings.html", workspace=workspace, plans=all_plans(),
                            plan=get_plan(workspace.plan), tokens=tokens,
                            invite_form=InviteForm(), token_form=TokenForm(),
-                           members=workspace.memberships, new_token=new_token), status
+                           members=workspace.memberships, new_token=new_token,
+                           balances=snapshot(workspace.id)), status
 
 
 @bp.post("/settings/plan")

@@ -37,7 +37,8 @@ def overview(workspace: Workspace, now: datetime | None = None) -> dict:
 def forecast(kind: str, bal: dict, plan_id: str, now: datetime) -> Forecast:
     """Project this cycle's use at the current pace; name the plan that would cover it."""
     spent = bal["used"] + bal["reserved"]
-    elapsed = max((now - bal["cycle_start"]).total_seconds(), 3600.0)
+    # A pace measured over less than a day swings wildly; treat the first day as a whole day.
+    elapsed = max((now - bal["cycle_start"]).total_seconds(), 86400.0)
     length = (bal["resets_at"] - bal["cycle_start"]).total_seconds()
     rate = spent / elapsed
     projected = round(rate * length)
@@ -46,7 +47,7 @@ def forecast(kind: str, bal: dict, plan_id: str, now: datetime) -> Forecast:
     runs_out = bal["cycle_start"] + timedelta(seconds=bal["allowance"] / rate)
     better = next((p for p in all_plans() if p.allowance(kind) >= projected
                    and p.price_monthly > get_plan(plan_id).price_monthly), None)
-    suggestion = f"{better.name} would cover you" if better else "more than Max covers"
+    suggestion = f"{better.name} would cover you" if better else "even Max would not cover this pace"
     return Forecast(projected, max(runs_out, now), suggestion)
 
 
