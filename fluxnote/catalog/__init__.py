@@ -1,0 +1,1 @@
+"""The model catalogue: every generation model FluxNote knows, read from models.json."""

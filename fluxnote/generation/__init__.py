@@ -1,0 +1,1 @@
+"""Credited generations: submit, run on a provider, settle the credit hold."""

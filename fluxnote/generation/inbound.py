@@ -1,0 +1,67 @@
+"""Provider callbacks: verify, dedupe by event id, hand over to a job, answer fast.
+
+A verified failure is applied at once (a database write). Anything slower — fetching
+a successful result, or asking the provider for the truth behind an unverified hint —
+is a job on the generation's queue, enqueued after the event is committed.
+"""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fluxnote.extensions import db
+from fluxnote.generation import settle
+from fluxnote.generation.models import Generation, ProviderEvent
+from fluxnote.providers.base import InvalidSignature, WebhookEvent
+from fluxnote.tasks import enqueue_after_commit
+
+__all__ = ["InvalidSignature", "UnknownProvider", "receive"]
+SETTLE_JOB = "fluxnote.generation.jobs.settle_event"
+
+
+class UnknownProvider(Exception):
+    """No provider with that id takes callbacks (answer 404)."""
+
+
+def receive(provider_id: str, headers: dict, body: bytes) -> str:
+    """Take one callback; returns "accepted", "duplicate" or "ignored".
+
+    Raises UnknownProvider, or InvalidSignature for a missing, forged, tampered or
+    stale signature; in both cases nothing is written.
+    """
+    if provider_id == "offline":
+        raise UnknownProvider(provider_id)
+    try:
+        provider = settle.provider_for(provider_id)
+    except KeyError:
+        raise UnknownProvider(provider_id) from None
+    event = provider.parse_webhook(headers, body)
+    row = _record(provider_id, event)
+    if row is None:
+        return "duplicate"
+    if row.generation_id is None:
+        return "ignored"
+    if event.verified and event.result.status == "failed":
+        settle.apply_provider_result(row.generation_id, event.result)
+        return "accepted"
+    queue = db.session.get(Generation, row.generation_id).queue
+    enqueue_after_commit(queue, SETTLE_JOB, row.id, job_id=f"provider-event-{row.id}")
+    db.session.commit()
+    return "accepted"
+
+
+def _record(provider_id: str, event: WebhookEvent) -> ProviderEvent | None:
+    """Store the event once; None if this event id was seen before."""
+    gen_id = db.session.scalar(select(Generation.id).where(
+        Generation.provider == provider_id, Generation.provider_job_id == event.provider_job_id))
+    result = event.result
+    row = ProviderEvent(provider=provider_id, event_id=event.event_id[:200],
+                        provider_job_id=event.provider_job_id, generation_id=gen_id,
+                        verified=event.verified, status=result.status,
+                        output_url=result.output_url, error=(result.error or "")[:500] or None,
+                        moderated=result.moderated)
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return row

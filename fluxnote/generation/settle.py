@@ -1,0 +1,148 @@
+"""Settling a generation from what its provider says: the forward-only state machine.
+
+Every resolution is one conditional UPDATE from an in-flight status, so a duplicate,
+late or out-of-order signal (webhook, poll, sweeper, cancel) finds nothing to change,
+and of a capture racing a release exactly one wins. Success stores the file, records
+the asset under the engine's name and captures the hold; failure, moderation, timeout
+and cancellation release it. Slow work (downloads) happens outside any transaction.
+"""
+import logging
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image
+from sqlalchemy import update
+
+from fluxnote.assets.services import add_asset
+from fluxnote.credits.services import capture, release
+from fluxnote.extensions import db
+from fluxnote.generation.models import IN_FLIGHT, Generation
+from fluxnote.models import utcnow
+from fluxnote.providers.base import ProviderError, ProviderResult
+from fluxnote.storage import services as storage
+
+log = logging.getLogger(__name__)
+MODERATED = "Refused by the provider's content policy."
+
+
+def provider_for(provider_id: str):
+    """The provider adapter (its registry raises KeyError for an unknown id)."""
+    from fluxnote.providers.registry import get_provider
+    return get_provider(provider_id)
+
+
+def apply_provider_result(generation_id: int, result: ProviderResult) -> bool:
+    """Move the generation forward by `result`; True if this call changed it.
+
+    Never raises for provider trouble: a result that cannot be fetched fails the
+    generation (retryable fetch errors leave it for the sweeper's next poll).
+    """
+    if result.status in ("queued", "running"):
+        return note_progress(generation_id, result.provider_job_id)
+    if result.status == "succeeded":
+        return _succeed(generation_id, result)
+    return fail(generation_id, MODERATED if result.moderated else (result.error or "The provider failed."))
+
+
+def note_progress(generation_id: int, provider_job_id: str | None) -> bool:
+    """Record the provider's job id of a running generation (first id wins)."""
+    result = db.session.execute(
+        update(Generation).where(Generation.id == generation_id, Generation.status == "running",
+                                 Generation.provider_job_id.is_(None))
+        .values(provider_job_id=provider_job_id, polled_at=utcnow())
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1 and provider_job_id is not None
+
+
+def fail(generation_id: int, error: str, status: str = "failed") -> bool:
+    """Fail (or cancel) an in-flight generation and release its hold; False if finished."""
+    hold_id = db.session.execute(
+        update(Generation).where(Generation.id == generation_id, Generation.status.in_(IN_FLIGHT))
+        .values(status=status, error=error[:500], finished_at=utcnow())
+        .returning(Generation.hold_id).execution_options(synchronize_session=False)).scalar()
+    if hold_id is None:
+        db.session.rollback()
+        return False
+    release(hold_id, reason=f"generation {generation_id} {status}: {error}"[:300])
+    db.session.commit()
+    _emit(generation_id, "generation.failed")
+    return True
+
+
+def _succeed(generation_id: int, result: ProviderResult) -> bool:
+    gen = db.session.get(Generation, generation_id, populate_existing=True)
+    if gen is None or not gen.in_flight:
+        db.session.rollback()
+        return False
+    provider_id = gen.provider
+    db.session.rollback()
+    with tempfile.TemporaryDirectory(prefix="fluxnote-gen-") as tmp:
+        try:
+            path = result.output_path or provider_for(provider_id).fetch_result(result, Path(tmp))
+            key = _store(Path(path))
+        except ProviderError as exc:
+            if exc.retryable:
+                log.warning("generation %s: fetch failed, will poll again: %s", generation_id, exc)
+                return False
+            return fail(generation_id, f"Could not fetch the result: {exc}")
+        except OSError as exc:
+            return fail(generation_id, f"Could not store the result: {exc}")
+    if _record_success(generation_id, key, result):
+        _emit(generation_id, "generation.succeeded")
+        return True
+    storage.delete(key)
+    return False
+
+
+def _store(path: Path) -> str:
+    """Take the result file into media storage (moved; it was written for us)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        raise OSError("the provider's result file is missing or empty")
+    root = Path(current_app.config["MEDIA_DIR"]).resolve()
+    if root in path.resolve().parents:
+        return str(path.resolve().relative_to(root))
+    return storage.put_file(path, move=True)
+
+
+def _record_success(generation_id: int, key: str, result: ProviderResult) -> bool:
+    row = db.session.execute(
+        update(Generation).where(Generation.id == generation_id, Generation.status.in_(IN_FLIGHT))
+        .values(status="succeeded", finished_at=utcnow(), error=None)
+        .returning(Generation.hold_id, Generation.workspace_id, Generation.kind,
+                   Generation.engine, Generation.model, Generation.user_id, Generation.prompt,
+                   Generation.duration_s)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if row is None:
+        db.session.rollback()
+        return False
+    width, height, duration = _dimensions(storage.path_for(key), result.meta)
+    duration = duration if duration is not None else row.duration_s
+    asset = add_asset(row.workspace_id, row.kind, "generated", key, width=width, height=height,
+                      duration_s=duration, engine=row.engine, model_id=row.model,
+                      title=row.prompt[:200], created_by_id=row.user_id)
+    db.session.execute(update(Generation).where(Generation.id == generation_id)
+                       .values(asset_id=asset.id).execution_options(synchronize_session=False))
+    capture(row.hold_id)
+    db.session.commit()
+    return True
+
+
+def _dimensions(path: Path, meta: dict) -> tuple[int | None, int | None, float | None]:
+    width, height, duration = meta.get("width"), meta.get("height"), meta.get("duration_s")
+    if (width is None or height is None) and path.suffix in (".png", ".jpg", ".webp"):
+        with Image.open(path) as img:
+            width, height = img.size
+    return width, height, duration
+
+
+def _emit(generation_id: int, event_type: str) -> None:
+    """Tell the workspace's webhook endpoints (after our commit; never raises)."""
+    try:
+        from fluxnote.webhooks import outbound
+    except ImportError:
+        return
+    gen = db.session.get(Generation, generation_id, populate_existing=True)
+    outbound.emit(gen.workspace_id, event_type, gen.to_json())
+

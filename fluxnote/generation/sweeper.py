@@ -1,0 +1,93 @@
+"""The generation sweeper (periodic): nothing stays in flight, no hold lives forever.
+
+One bounded pass: fail and release whatever is past its deadline; re-enqueue queued
+generations whose RQ job is lost; re-run (or, out of attempts, fail) running ones
+whose worker died before the provider answered; poll providers for overdue ones.
+"""
+import logging
+from datetime import datetime, timedelta
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from sqlalchemy import select
+
+from fluxnote.extensions import db, redis_store
+from fluxnote.generation import jobs, settle
+from fluxnote.generation.models import IN_FLIGHT, Generation
+from fluxnote.generation.services import enqueue
+from fluxnote.models import utcnow
+
+log = logging.getLogger(__name__)
+LOST_AFTER = timedelta(seconds=30)      # a queued row this old must have a live job
+LEASE = {"image": timedelta(minutes=2), "video": timedelta(minutes=10)}
+POLL_EVERY = timedelta(seconds=30)
+ALIVE = ("queued", "started", "deferred", "scheduled")
+
+
+def sweep(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
+    """Run every sweeping step once; returns how many generations each step touched."""
+    now = now or utcnow()
+    counts = {"expired": _expire(now, limit), "requeued": _requeue_lost(now, limit),
+              "rerun": _rerun_dead(now, limit), "polled": _poll_overdue(now, limit)}
+    db.session.rollback()
+    return counts
+
+
+def _ids(*where, limit: int) -> list[int]:
+    ids = list(db.session.scalars(select(Generation.id).where(*where)
+                                  .order_by(Generation.id).limit(limit)))
+    db.session.rollback()
+    return ids
+
+
+def _expire(now: datetime, limit: int) -> int:
+    ids = _ids(Generation.status.in_(IN_FLIGHT), Generation.deadline <= now, limit=limit)
+    return sum(settle.fail(gid, "Timed out: the provider did not deliver in time.") for gid in ids)
+
+
+def _requeue_lost(now: datetime, limit: int) -> int:
+    rows = db.session.execute(select(Generation.id, Generation.job_id).where(
+        Generation.status == "queued", Generation.created_at <= now - LOST_AFTER)
+        .order_by(Generation.id).limit(limit)).all()
+    lost = [gid for gid, job_id in rows if not _job_alive(job_id)]
+    for gid in lost:
+        log.warning("generation %s: job lost, re-enqueued", gid)
+        enqueue(db.session.get(Generation, gid))
+    db.session.commit()  # fires the after-commit enqueues
+    return len(lost)
+
+
+def _job_alive(job_id: str) -> bool:
+    try:
+        return Job.fetch(job_id, connection=redis_store.conn).get_status() in ALIVE
+    except NoSuchJobError:
+        return False
+
+
+def _rerun_dead(now: datetime, limit: int) -> int:
+    """Running without a provider job id past its lease: the worker died mid-job."""
+    touched = 0
+    for kind, lease in LEASE.items():
+        for gid in _ids(Generation.status == "running", Generation.kind == kind,
+                        Generation.provider_job_id.is_(None),
+                        Generation.started_at <= now - lease, limit=limit):
+            attempts = db.session.get(Generation, gid).attempts
+            if attempts < jobs.MAX_ATTEMPTS and jobs.requeue(gid):
+                touched += 1
+            else:
+                touched += settle.fail(gid, "The worker stopped while making this; credit released.")
+    return touched
+
+
+def _poll_overdue(now: datetime, limit: int) -> int:
+    ids = _ids(Generation.status == "running", Generation.provider_job_id.is_not(None),
+               (Generation.polled_at.is_(None)) | (Generation.polled_at <= now - POLL_EVERY),
+               limit=limit)
+    changed = 0
+    for gid in ids:
+        try:
+            changed += jobs.poll_generation(gid)
+        except Exception:
+            log.exception("generation %s: poll failed", gid)
+            db.session.rollback()
+    return changed
