@@ -1,0 +1,65 @@
+"""Small synthetic media for render tests and the benchmark: images, a voice-like WAV,
+a music WAV and timed words."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from fluxnote.render.spec import Word
+
+RATE = 22050
+
+
+def make_image(path: Path, seed: int, size: tuple[int, int] = (720, 1280)) -> Path:
+    """A colourful gradient with shapes (so camera moves are visible)."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    base = rng.integers(40, 200, 3)
+    ys, xs = np.mgrid[0:h, 0:w]
+    rgb = np.stack([(base[i] + 55 * np.sin(xs / (60 + 20 * i) + ys / 90 + seed)) for i in range(3)], -1)
+    img = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(img)
+    for _ in range(12):
+        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(20, 120))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
+    img.save(path)
+    return path
+
+
+def make_voice(path: Path, words: list[Word], duration: float) -> Path:
+    """A mono WAV with a tone burst during each word and silence between words."""
+    t = np.arange(int(duration * RATE)) / RATE
+    signal = np.zeros_like(t)
+    for i, word in enumerate(words):
+        on = (t >= word.start) & (t < word.end)
+        signal[on] = 0.4 * np.sin(2 * np.pi * (180 + 40 * (i % 4)) * t[on])
+    return _write_wav(path, signal[:, None])
+
+
+def make_music(path: Path, duration: float) -> Path:
+    """A stereo chord pad."""
+    t = np.arange(int(duration * RATE)) / RATE
+    pad = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)) / 4
+    return _write_wav(path, np.stack([pad, pad], axis=1))
+
+
+def _write_wav(path: Path, samples: np.ndarray) -> Path:
+    data = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(data.shape[1])
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(data.tobytes())
+    return path
+
+
+def timed_words(text: str, start: float = 0.2, per_word: float = 0.4, gap: float = 0.05) -> list[Word]:
+    words, t = [], start
+    for token in text.split():
+        words.append(Word(token, round(t, 3), round(t + per_word - gap, 3)))
+        t += per_word
+    return words
