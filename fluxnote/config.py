@@ -22,11 +22,15 @@ def from_env() -> dict:
         "PRODUCTION": os.environ.get("FLUXNOTE_ENV") == "production",
         "PROVIDER_KEYS": {k: os.environ.get(k, "") for k in PROVIDER_ENV},
         "OPENAI_BASE_URL": os.environ.get("OPENAI_BASE_URL", ""),
+        "PROVIDER_SETTINGS": {k: os.environ.get(k, "") for k in PROVIDER_SETTINGS_ENV},
     }
 
 
 PROVIDER_ENV = ("FAL_KEY", "REPLICATE_API_TOKEN", "OPENAI_API_KEY", "RUNWAYML_API_SECRET",
                 "ELEVENLABS_API_KEY")
+# provider endpoints (tests point them at local servers), webhook secret, HTTP timeout
+PROVIDER_SETTINGS_ENV = ("FAL_QUEUE_URL", "FAL_JWKS_URL", "REPLICATE_BASE_URL",
+                         "REPLICATE_WEBHOOK_SECRET", "RUNWAY_BASE_URL", "PROVIDER_TIMEOUT_S")
 
 
 def _database_url(data_dir: Path) -> str:

@@ -70,7 +70,7 @@ class OfflineProvider:
             for path in drawn:
                 path.unlink(missing_ok=True)
 
-    def poll(self, provider_job_id: str) -> ProviderResult:
+    def poll(self, provider_job_id: str, model: str | None = None) -> ProviderResult:
         """Offline jobs finish inside submit; there is nothing to poll (ProviderError)."""
         raise ProviderError("offline jobs finish in submit; re-run the job instead")
 

@@ -1,0 +1,233 @@
+"""fal.ai queue API adapter (hand-written httpx: fal-client cannot target a plain-HTTP
+test server, its queue host is fixed to https).
+
+Protocol: POST {queue}/{model}?fal_webhook=URL → {"request_id", ...};
+GET {queue}/{owner}/{alias}/requests/{id}/status → IN_QUEUE | IN_PROGRESS | COMPLETED;
+GET {queue}/{owner}/{alias}/requests/{id} → the model's output JSON (or an error).
+Webhooks are signed with Ed25519 over "request-id\\nuser-id\\ntimestamp\\nsha256hex(body)"
+using a key from fal's JWKS; the timestamp must be within 5 minutes.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+from fluxnote.providers.base import (GenerationRequest, InvalidSignature, ProviderError,
+                                     ProviderResult, WebhookEvent)
+from fluxnote.providers.http import data_uri, download, request_json, transport_error
+
+QUEUE_URL = "https://queue.fal.run"
+JWKS_URL = "https://rest.alpha.fal.ai/.well-known/jwks.json"
+TOLERANCE_S = 300
+JWKS_TTL_S = 3600
+JWKS_REFRESH_MIN_S = 60  # an unknown signature refetches the key set at most this often
+IMAGE_SIZES = {"9:16": "portrait_16_9", "16:9": "landscape_16_9", "1:1": "square_hd"}
+STATUS = {"IN_QUEUE": "queued", "IN_PROGRESS": "running"}
+MODERATION_MARKERS = ("content_policy_violation", "nsfw", "content policy")
+
+_jwks_lock = threading.Lock()
+_jwks_cache: dict[str, tuple[float, list[VerifyKey]]] = {}
+
+
+def _app_path(model: str) -> str:
+    """Status/result URLs take the app (owner/alias) without the endpoint sub-path."""
+    parts = model.strip("/").split("/")
+    return "/".join(parts[:2])
+
+
+def _output_url(payload: dict) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    for key in ("video", "image", "audio"):
+        item = payload.get(key)
+        if isinstance(item, dict) and isinstance(item.get("url"), str):
+            return item["url"]
+    for key in ("images", "videos"):
+        items = payload.get(key)
+        if isinstance(items, list) and items and isinstance(items[0], dict):
+            return items[0].get("url")
+    return None
+
+
+def _moderated(detail: object) -> bool:
+    text = json.dumps(detail).lower() if not isinstance(detail, str) else detail.lower()
+    return any(marker in text for marker in MODERATION_MARKERS)
+
+
+class FalProvider:
+    id = "fal"
+    name = "fal.ai"
+    env_key = "FAL_KEY"
+
+    def __init__(self, key: str, queue_url: str = "", jwks_url: str = "", timeout: float = 30.0):
+        self.key = key
+        self.queue_url = (queue_url or QUEUE_URL).rstrip("/")
+        self.jwks_url = jwks_url or JWKS_URL
+        self.timeout = timeout
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client(timeout=self.timeout, headers={"Authorization": f"Key {self.key}"})
+
+    def _input(self, request: GenerationRequest) -> dict:
+        body: dict = {"prompt": request.prompt}
+        if request.seed is not None:
+            body["seed"] = request.seed
+        if request.kind == "image":
+            body.update(image_size=IMAGE_SIZES.get(request.aspect, "square_hd"), num_images=1)
+            return body
+        body["aspect_ratio"] = request.aspect
+        if request.duration_s:
+            body["duration"] = str(request.duration_s)
+        if request.source_image is not None:
+            body["image_url"] = data_uri(request.source_image)
+        return body
+
+    def submit(self, request: GenerationRequest) -> ProviderResult:
+        """Queue the request; returns `queued` with fal's request id (ProviderError otherwise)."""
+        params = {"fal_webhook": request.webhook_url} if request.webhook_url else None
+        url = f"{self.queue_url}/{request.model.strip('/')}"
+        with self._client() as client:
+            data = request_json(client, "POST", url, "fal submit", json=self._input(request),
+                                params=params)
+        request_id = data.get("request_id")
+        if not isinstance(request_id, str) or not request_id:
+            raise ProviderError("fal submit: answer has no request_id")
+        return ProviderResult("queued", provider_job_id=request_id)
+
+    def poll(self, provider_job_id: str, model: str | None = None) -> ProviderResult:
+        """The request's status, with the output URL once completed.
+
+        fal's status URL names the app, so `model` is required (ProviderError without it).
+        """
+        if not model:
+            raise ProviderError("fal poll needs the model id", retryable=True)
+        base = f"{self.queue_url}/{_app_path(model)}/requests/{quote(provider_job_id, safe='')}"
+        with self._client() as client:
+            status = request_json(client, "GET", f"{base}/status", "fal status")
+            state = status.get("status")
+            if state in STATUS:
+                return ProviderResult(STATUS[state], provider_job_id=provider_job_id)
+            if state != "COMPLETED":
+                raise ProviderError(f"fal status: unknown status {state!r}")
+            if status.get("error"):
+                return self._failed(provider_job_id, status.get("error"), status.get("error_type"))
+            return self._result(client, base, provider_job_id)
+
+    def _result(self, client: httpx.Client, base: str, job_id: str) -> ProviderResult:
+        try:
+            response = client.get(base)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, "fal result") from exc
+        if response.status_code >= 500:
+            raise ProviderError(f"fal result: HTTP {response.status_code}", retryable=True)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ProviderError("fal result: answer is not JSON") from exc
+        if response.status_code >= 400:
+            detail = data.get("detail", data) if isinstance(data, dict) else data
+            return self._failed(job_id, detail)
+        url = _output_url(data)
+        if not url:
+            raise ProviderError("fal result: no media URL in the output")
+        return ProviderResult("succeeded", provider_job_id=job_id, output_url=url, meta=_meta(data))
+
+    @staticmethod
+    def _failed(job_id: str, detail: object, error_type: object = None) -> ProviderResult:
+        message = detail if isinstance(detail, str) else json.dumps(detail)[:300]
+        return ProviderResult("failed", provider_job_id=job_id, error=message,
+                              moderated=_moderated(detail) or _moderated(error_type or ""))
+
+    def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent:
+        """Verify fal's signature on the raw body and decode the event.
+
+        Raises InvalidSignature for missing headers, a stale timestamp, a signature no
+        current key verifies, an unreachable key set, or a body that is not the JSON event.
+        """
+        request_id = self._verify(headers, body)
+        try:
+            event = json.loads(body)
+        except ValueError as exc:
+            raise InvalidSignature("fal webhook body is not JSON") from exc
+        if not isinstance(event, dict) or event.get("request_id") not in (None, request_id):
+            raise InvalidSignature("fal webhook body does not match its signed request id")
+        state = event.get("status")
+        payload = event.get("payload")
+        if state == "OK" and _output_url(payload):
+            result = ProviderResult("succeeded", provider_job_id=request_id,
+                                    output_url=_output_url(payload), meta=_meta(payload))
+        elif state == "OK":  # payload too large / not JSON: fetch it by polling
+            result = ProviderResult("running", provider_job_id=request_id)
+        else:
+            detail = (payload or {}).get("detail") if isinstance(payload, dict) else None
+            result = self._failed(request_id, detail or event.get("error") or "fal error")
+        return WebhookEvent(f"{request_id}:{state}", request_id, result, verified=True)
+
+    def _verify(self, headers: dict, body: bytes) -> str:
+        h = {k.lower(): v for k, v in headers.items()}
+        fields = [h.get(f"x-fal-webhook-{name}") for name in ("request-id", "user-id", "timestamp",
+                                                               "signature")]
+        if not all(fields):
+            raise InvalidSignature("missing fal webhook signature headers")
+        request_id, user_id, timestamp, signature = fields
+        try:
+            stale = abs(time.time() - int(timestamp)) > TOLERANCE_S
+            signature_bytes = bytes.fromhex(signature)
+        except ValueError as exc:
+            raise InvalidSignature("malformed fal webhook timestamp or signature") from exc
+        if stale:
+            raise InvalidSignature("fal webhook timestamp outside the 5 minute tolerance")
+        message = "\n".join([request_id, user_id, timestamp, hashlib.sha256(body).hexdigest()])
+        for refresh in (False, True):
+            for key in self._keys(refresh):
+                try:
+                    key.verify(message.encode(), signature_bytes)
+                    return request_id
+                except (BadSignatureError, ValueError):
+                    continue
+        raise InvalidSignature("fal webhook signature does not verify")
+
+    def _keys(self, refresh: bool) -> list[VerifyKey]:
+        """fal's Ed25519 keys, cached; `refresh` refetches (rate-limited) for key rotation."""
+        with _jwks_lock:
+            fetched, keys = _jwks_cache.get(self.jwks_url, (0.0, []))
+            age = time.monotonic() - fetched
+            if keys and (age < JWKS_TTL_S and not refresh or age < JWKS_REFRESH_MIN_S):
+                return [] if refresh else keys
+            try:
+                with httpx.Client(timeout=self.timeout) as client:
+                    data = request_json(client, "GET", self.jwks_url, "fal jwks")
+                keys = [VerifyKey(_b64url(k["x"])) for k in data.get("keys", [])
+                        if isinstance(k, dict) and k.get("crv") == "Ed25519" and "x" in k]
+            except (ProviderError, ValueError, TypeError) as exc:
+                raise InvalidSignature(f"cannot load fal's public keys: {exc}") from exc
+            _jwks_cache[self.jwks_url] = (time.monotonic(), keys)
+            return keys
+
+    def fetch_result(self, result: ProviderResult, dest_dir: Path) -> Path:
+        """Download the output. ProviderError (retryable for 5xx/timeouts) on failure."""
+        if not result.output_url:
+            raise ProviderError("fal result has no output URL")
+        return download(result.output_url, dest_dir, self.timeout)
+
+
+def _b64url(value: str) -> bytes:
+    value = value.rstrip("=")
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _meta(payload: dict) -> dict:
+    media = payload.get("video") or payload.get("image") or (payload.get("images") or [{}])[0]
+    meta = {k: media[k] for k in ("width", "height") if isinstance(media, dict) and k in media}
+    if isinstance(media, dict) and isinstance(media.get("duration"), (int, float)):
+        meta["duration_s"] = float(media["duration"])
+    return meta
