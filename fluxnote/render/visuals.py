@@ -98,7 +98,7 @@ class VideoVisual:
             src_w, src_h = probe.size
         cover_w, cover_h = cover_size(src_w, src_h, width, height)
         self.clip = VideoFileClip(str(scene.visual_path), audio=False,
-                                  target_resolution=(_even_up(cover_h), _even_up(cover_w)))
+                                  target_resolution=(_even_up(cover_w), _even_up(cover_h)))
         self.left = (self.clip.size[0] - width) // 2
         self.top = (self.clip.size[1] - height) // 2
 

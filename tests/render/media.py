@@ -63,3 +63,52 @@ def timed_words(text: str, start: float = 0.2, per_word: float = 0.4, gap: float
         words.append(Word(token, round(t, 3), round(t + per_word - gap, 3)))
         t += per_word
     return words
+
+
+def make_flat_image(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (360, 640)) -> Path:
+    Image.new("RGB", size, colour).save(path)
+    return path
+
+
+def make_video(path: Path, colours: list[str], seconds_each: float, size: str = "320x240") -> Path:
+    """An MP4 showing each colour for `seconds_each` seconds (ffmpeg lavfi sources)."""
+    import subprocess
+
+    from moviepy.config import FFMPEG_BINARY
+    cmd = [FFMPEG_BINARY, "-y", "-loglevel", "error"]
+    for colour in colours:
+        cmd += ["-f", "lavfi", "-i", f"color=c={colour}:s={size}:r=30:d={seconds_each}"]
+    inputs = "".join(f"[{i}:v]" for i in range(len(colours)))
+    cmd += ["-filter_complex", f"{inputs}concat=n={len(colours)}:v=1:a=0[v]", "-map", "[v]",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+def probe(path: Path) -> dict:
+    """Stream facts of a media file from ffmpeg's banner: size, fps, codecs, duration."""
+    import re
+    import subprocess
+
+    from moviepy.config import FFMPEG_BINARY
+    text = subprocess.run([FFMPEG_BINARY, "-hide_banner", "-i", str(path)],
+                          capture_output=True, text=True).stderr
+    video = re.search(r"Video: (\w+).*?, (\d+)x(\d+).*?, ([\d.]+) fps", text)
+    audio = re.search(r"Audio: (\w+)", text)
+    hours, minutes, seconds = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text).groups()
+    return {"video_codec": video.group(1), "size": (int(video.group(2)), int(video.group(3))),
+            "fps": float(video.group(4)), "audio_codec": audio.group(1) if audio else None,
+            "duration": int(hours) * 3600 + int(minutes) * 60 + float(seconds),
+            "pix_fmt": "yuv420p" if "yuv420p" in text else None}
+
+
+def frame_at(path: Path, t: float) -> np.ndarray:
+    """The decoded RGB frame at `t` seconds."""
+    from moviepy import VideoFileClip
+    with VideoFileClip(str(path), audio=False) as clip:
+        return clip.get_frame(t)
+
+
+def near(frame: np.ndarray, colour: tuple[int, int, int], tolerance: int = 40) -> np.ndarray:
+    """Mask of pixels within `tolerance` (per channel) of `colour`."""
+    return (np.abs(frame.astype(int) - np.array(colour)) <= tolerance).all(axis=-1)
