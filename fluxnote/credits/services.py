@@ -8,21 +8,25 @@ commits; nothing here commits except `ensure_current`, `snapshot` and `refresh_d
 - ``release(hold_id)`` -> True if this call released the hold, False if already resolved.
 
 Rules:
-- Every movement is a LedgerEntry with a unique idempotency key; `delta` is the change
-  to `remaining`, so `remaining` always equals the sum of the deltas.
+- Every movement is a LedgerEntry with a unique idempotency key and the member who
+  caused it (the refresh's own `expire`/`grant` entries have no member); `delta` is the
+  change to `remaining`, so `remaining` always equals the sum of the deltas.
 - A debit is one conditional UPDATE (``remaining >= n``) whose row count is checked;
   a hold resolves through a conditional UPDATE on its state, so duplicate or late
   signals change nothing.
 - Refresh (billing day, clamped to month end): unused credits expire, the full
-  allowance is granted, once per (workspace, kind, cycle). Holds still in flight keep
-  their credit: they move to `carried`. A carried hold that is captured counts as usage
-  of its own cycle; one released after the refresh returns nothing (its credit would
-  have expired at the refresh) and is recorded as a zero `release_expired` entry.
+  allowance is granted, once per (workspace, kind, cycle). A downgrade scheduled during
+  the cycle takes effect here. Holds still in flight keep their credit: they move to
+  `carried` (shown as reserved). A carried hold that is captured counts as usage of its
+  own cycle; one released after the refresh returns nothing (its credit would have
+  expired at the refresh) and is recorded as a zero `release_expired` entry.
+- The writes are Core statements (no ORM unit of work, no re-reads): the row lock on the
+  balance is held from the debit to the caller's commit, so each round trip counts.
 """
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Row
 
 from fluxnote.accounts.models import Workspace
 from fluxnote.billing.plans import KINDS, get_plan
@@ -30,6 +34,8 @@ from fluxnote.credits.cycles import cycle_containing
 from fluxnote.credits.models import CreditBalance, CreditHold, LedgerEntry
 from fluxnote.extensions import db
 from fluxnote.models import utcnow
+
+REFRESH_BATCH = 500
 
 
 class InsufficientCredits(Exception):
@@ -45,96 +51,112 @@ class CreditError(Exception):
 
 
 def open_account(workspace: Workspace, user_id: int | None, now: datetime | None = None) -> None:
-    """Create both balances of a new workspace and grant its first allowance (no commit)."""
+    """Create both balances of a new workspace and grant its first allowance (no commit).
+
+    IntegrityError if the workspace already has balances.
+    """
     now = now or utcnow()
     start, end = cycle_containing(now, workspace.billing_day)
     plan = get_plan(workspace.plan)
     for kind in KINDS:
         allowance = plan.allowance(kind)
-        db.session.add(CreditBalance(workspace_id=workspace.id, kind=kind, cycle_start=start,
-                                     cycle_end=end, allowance=allowance, used=0, reserved=0,
-                                     carried=0, remaining=allowance))
-        _entry(workspace.id, kind, "grant", allowance, start, f"grant:{workspace.id}:{kind}:{start:%Y%m%d}",
-               user_id=user_id)
+        _execute(insert(CreditBalance).values(
+            workspace_id=workspace.id, kind=kind, cycle_start=start, cycle_end=end,
+            allowance=allowance, used=0, reserved=0, carried=0, remaining=allowance))
+        _entry(workspace.id, kind, "grant", allowance, start,
+               f"grant:{workspace.id}:{kind}:{start:%Y%m%d}", user_id, now)
 
 
 def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: int = 1,
             now: datetime | None = None) -> list[CreditHold]:
-    """Reserve `count` credits of `kind`, all or nothing, one hold each.
+    """Reserve `count` credits of `kind`, all or nothing, one hold each (refs `ref:i`
+    when count > 1).
 
-    One conditional UPDATE debits `remaining`; a due refresh is applied first if the
-    cycle has ended. Raises InsufficientCredits (nothing written). A `ref` already
-    reserved raises IntegrityError at flush: refs are the caller's idempotency keys.
+    One conditional UPDATE debits `remaining`; if it fails, a due refresh is applied and
+    the debit tried once more. Raises InsufficientCredits (no credit written). A `ref`
+    already reserved in the workspace raises IntegrityError: refs are the caller's
+    idempotency keys, and the caller must roll back. ValueError if count < 1.
     """
+    if count < 1:
+        raise ValueError("count must be at least 1")
     now = now or utcnow()
     cycle_start = _debit(workspace_id, kind, count, now)
-    if cycle_start is None and _refresh_if_due(workspace_id, now):
+    if cycle_start is None:
+        # Also when another transaction won the refresh race: the balance is current now.
+        _refresh_if_due(workspace_id, now)
         cycle_start = _debit(workspace_id, kind, count, now)
     if cycle_start is None:
         bal = _balance(workspace_id, kind)
         raise InsufficientCredits(kind, bal.remaining, bal.cycle_end)
-    holds = []
-    for i in range(count):
-        hold_ref = ref if count == 1 else f"{ref}:{i}"
-        hold = CreditHold(workspace_id=workspace_id, kind=kind, ref=hold_ref, state="held",
-                          cycle_start=cycle_start, user_id=user_id, created_at=now)
-        db.session.add(hold)
-        db.session.flush()
-        _entry(workspace_id, kind, "reserve", -1, cycle_start, f"reserve:{hold.id}",
-               hold_id=hold.id, user_id=user_id)
-        holds.append(hold)
+    refs = [ref] if count == 1 else [f"{ref}:{i}" for i in range(count)]
+    holds = db.session.scalars(
+        insert(CreditHold).returning(CreditHold, sort_by_parameter_order=True),
+        [dict(workspace_id=workspace_id, kind=kind, ref=r, state="held", cycle_start=cycle_start,
+              user_id=user_id, created_at=now) for r in refs]).all()
+    _execute(insert(LedgerEntry), [
+        dict(workspace_id=workspace_id, kind=kind, entry_type="reserve", delta=-1,
+             cycle_start=cycle_start, idempotency_key=f"reserve:{h.id}", hold_id=h.id,
+             user_id=user_id, reason=None, created_at=now) for h in holds])
     return holds
 
 
-def capture(hold_id: int, user_id: int | None = None) -> bool:
-    """Turn a held credit into a spent one. False (and no change) if already resolved."""
-    hold = _resolve(hold_id, "captured")
+def capture(hold_id: int, user_id: int | None = None, now: datetime | None = None) -> bool:
+    """Turn a held credit into a spent one (recorded for `user_id`, default the member
+    who reserved it). False, and nothing written, if the hold was already resolved or
+    does not exist."""
+    now = now or utcnow()
+    hold = _resolve(hold_id, "captured", now)
     if hold is None:
         return False
     if not _update_balance(hold, reserved=CreditBalance.reserved - 1, used=CreditBalance.used + 1):
         _uncarry(hold)
     _entry(hold.workspace_id, hold.kind, "capture", 0, hold.cycle_start, f"capture:{hold.id}",
-           hold_id=hold.id, user_id=user_id or hold.user_id)
+           user_id or hold.user_id, now, hold_id=hold.id)
     return True
 
 
-def release(hold_id: int, user_id: int | None = None, reason: str | None = None) -> bool:
-    """Give a held credit back. False (and no change) if already resolved.
+def release(hold_id: int, user_id: int | None = None, reason: str | None = None,
+            now: datetime | None = None) -> bool:
+    """Give a held credit back. False, and nothing written, if already resolved or unknown.
 
     A hold from an earlier cycle returns nothing: that cycle's credits have expired.
     """
-    hold = _resolve(hold_id, "released")
+    now = now or utcnow()
+    hold = _resolve(hold_id, "released", now)
     if hold is None:
         return False
-    actor = user_id or hold.user_id
     if _update_balance(hold, reserved=CreditBalance.reserved - 1,
                        remaining=CreditBalance.remaining + 1):
-        _entry(hold.workspace_id, hold.kind, "release", 1, hold.cycle_start,
-               f"release:{hold.id}", hold_id=hold.id, user_id=actor, reason=reason)
+        entry_type, delta = "release", 1
     else:
         _uncarry(hold)
-        _entry(hold.workspace_id, hold.kind, "release_expired", 0, hold.cycle_start,
-               f"release:{hold.id}", hold_id=hold.id, user_id=actor, reason=reason)
+        entry_type, delta = "release_expired", 0
+    _entry(hold.workspace_id, hold.kind, entry_type, delta, hold.cycle_start, f"release:{hold.id}",
+           user_id or hold.user_id, now, hold_id=hold.id, reason=reason)
     return True
 
 
 def adjust(workspace_id: int, kind: str, delta: int, key: str, user_id: int | None,
-           entry_type: str = "adjust", reason: str | None = None) -> None:
-    """Add `delta` to this cycle's allowance and remaining (upgrade, admin grant/refund).
+           entry_type: str = "adjust", reason: str | None = None,
+           now: datetime | None = None) -> None:
+    """Add `delta` to this cycle's allowance and remaining (upgrade, admin grant/refund),
+    after applying a due refresh so the change lands in the current cycle (no commit).
 
-    Raises CreditError if remaining would drop below zero; IntegrityError if `key` was used.
+    Raises CreditError if remaining would drop below zero (nothing written);
+    IntegrityError if `key` was used before.
     """
-    bal = _balance(workspace_id, kind)
-    result = db.session.execute(
+    now = now or utcnow()
+    _refresh_if_due(workspace_id, now)
+    cycle_start = _execute(
         update(CreditBalance)
         .where(CreditBalance.workspace_id == workspace_id, CreditBalance.kind == kind,
                CreditBalance.remaining + delta >= 0)
         .values(allowance=CreditBalance.allowance + delta,
-                remaining=CreditBalance.remaining + delta))
-    if result.rowcount != 1:
+                remaining=CreditBalance.remaining + delta)
+        .returning(CreditBalance.cycle_start)).scalar_one_or_none()
+    if cycle_start is None:
         raise CreditError(f"Adjustment of {delta} would leave negative {kind} credits")
-    _entry(workspace_id, kind, entry_type, delta, bal.cycle_start, key, user_id=user_id,
-           reason=reason)
+    _entry(workspace_id, kind, entry_type, delta, cycle_start, key, user_id, now, reason=reason)
 
 
 def ensure_current(workspace_id: int, now: datetime | None = None) -> bool:
@@ -145,33 +167,44 @@ def ensure_current(workspace_id: int, now: datetime | None = None) -> bool:
 
 
 def refresh_due(now: datetime | None = None) -> int:
-    """Refresh every workspace whose cycle has ended (the periodic job). Returns the count."""
+    """Refresh workspaces whose cycle has ended, nobody needing to log in (the periodic
+    job; at most REFRESH_BATCH per pass, each committed on its own). Returns the count."""
     now = now or utcnow()
     ids = db.session.scalars(select(CreditBalance.workspace_id.distinct())
-                             .where(CreditBalance.cycle_end <= now)).all()
+                             .where(CreditBalance.cycle_end <= now)
+                             .order_by(CreditBalance.workspace_id).limit(REFRESH_BATCH)).all()
     db.session.rollback()
     return sum(ensure_current(ws_id, now) for ws_id in ids)
 
 
 def snapshot(workspace_id: int, now: datetime | None = None) -> dict[str, dict]:
-    """Current balances per kind (refreshing lazily first): allowance, used, reserved,
+    """Current balances per kind, refreshing lazily first (commits): allowance, used,
+    reserved (in flight, including `carried` holds from earlier cycles), carried,
     remaining, cycle start and reset time."""
     ensure_current(workspace_id, now)
     rows = db.session.scalars(select(CreditBalance)
-                              .where(CreditBalance.workspace_id == workspace_id)).all()
+                              .where(CreditBalance.workspace_id == workspace_id)
+                              .execution_options(populate_existing=True)).all()
     return {b.kind: {"allowance": b.allowance, "used": b.used, "reserved": b.reserved + b.carried,
-                     "remaining": b.remaining, "cycle_start": b.cycle_start,
-                     "resets_at": b.cycle_end} for b in rows}
+                     "carried": b.carried, "remaining": b.remaining,
+                     "cycle_start": b.cycle_start, "resets_at": b.cycle_end} for b in rows}
 
 
 def ledger_sum(workspace_id: int, kind: str) -> int:
+    """The sum of every entry's delta: always equal to the balance's `remaining`."""
     return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.delta), 0))
                              .where(LedgerEntry.workspace_id == workspace_id,
                                     LedgerEntry.kind == kind))
 
 
+def _execute(statement, params=None):
+    """Run a Core-style statement on the session's transaction, skipping ORM bookkeeping."""
+    return db.session.execute(statement, params,
+                              execution_options={"synchronize_session": False})
+
+
 def _debit(workspace_id: int, kind: str, count: int, now: datetime) -> datetime | None:
-    return db.session.execute(
+    return _execute(
         update(CreditBalance)
         .where(CreditBalance.workspace_id == workspace_id, CreditBalance.kind == kind,
                CreditBalance.remaining >= count, CreditBalance.cycle_end > now)
@@ -180,20 +213,19 @@ def _debit(workspace_id: int, kind: str, count: int, now: datetime) -> datetime 
         .returning(CreditBalance.cycle_start)).scalar_one_or_none()
 
 
-def _resolve(hold_id: int, state: str) -> CreditHold | None:
-    result = db.session.execute(
+def _resolve(hold_id: int, state: str, now: datetime) -> Row | None:
+    """Move a held hold to `state`; its (id, workspace_id, kind, cycle_start, user_id), or
+    None if it was not held (row count checked through RETURNING)."""
+    return _execute(
         update(CreditHold).where(CreditHold.id == hold_id, CreditHold.state == "held")
-        .values(state=state, resolved_at=utcnow()).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        return None
-    hold = db.session.get(CreditHold, hold_id)
-    db.session.refresh(hold)
-    return hold
+        .values(state=state, resolved_at=now)
+        .returning(CreditHold.id, CreditHold.workspace_id, CreditHold.kind,
+                   CreditHold.cycle_start, CreditHold.user_id)).one_or_none()
 
 
-def _update_balance(hold: CreditHold, **values) -> bool:
+def _update_balance(hold: Row, **values) -> bool:
     """Apply `values` to the hold's balance if the hold belongs to the current cycle."""
-    result = db.session.execute(
+    result = _execute(
         update(CreditBalance)
         .where(CreditBalance.workspace_id == hold.workspace_id, CreditBalance.kind == hold.kind,
                CreditBalance.cycle_start == hold.cycle_start)
@@ -201,11 +233,10 @@ def _update_balance(hold: CreditHold, **values) -> bool:
     return result.rowcount == 1
 
 
-def _uncarry(hold: CreditHold) -> None:
-    db.session.execute(
-        update(CreditBalance)
-        .where(CreditBalance.workspace_id == hold.workspace_id, CreditBalance.kind == hold.kind)
-        .values(carried=CreditBalance.carried - 1))
+def _uncarry(hold: Row) -> None:
+    _execute(update(CreditBalance)
+             .where(CreditBalance.workspace_id == hold.workspace_id, CreditBalance.kind == hold.kind)
+             .values(carried=CreditBalance.carried - 1))
 
 
 def _refresh_if_due(workspace_id: int, now: datetime) -> bool:
@@ -214,14 +245,15 @@ def _refresh_if_due(workspace_id: int, now: datetime) -> bool:
     Conditional on the balance being unchanged since read, so concurrent refreshes (or
     a reserve racing one) cannot grant twice; the loser re-reads and finds nothing due.
     """
-    workspace = db.session.get(Workspace, workspace_id)
     refreshed = False
     for _ in range(5):
-        due = db.session.scalars(select(CreditBalance).where(
-            CreditBalance.workspace_id == workspace_id, CreditBalance.cycle_end <= now)
-            .execution_options(populate_existing=True)).all()
+        due = db.session.scalars(
+            select(CreditBalance).where(CreditBalance.workspace_id == workspace_id,
+                                        CreditBalance.cycle_end <= now)
+            .order_by(CreditBalance.kind).execution_options(populate_existing=True)).all()
         if not due:
             break
+        workspace = db.session.get(Workspace, workspace_id, populate_existing=True)
         if workspace.pending_plan:
             workspace.plan, workspace.pending_plan = workspace.pending_plan, None
         for bal in due:
@@ -232,21 +264,20 @@ def _refresh_if_due(workspace_id: int, now: datetime) -> bool:
 def _roll(workspace: Workspace, bal: CreditBalance, now: datetime) -> bool:
     start, end = cycle_containing(now, workspace.billing_day)
     allowance = get_plan(workspace.plan).allowance(bal.kind)
-    old_start, old_remaining = bal.cycle_start, bal.remaining
-    result = db.session.execute(
+    ws, kind, old_start, old_remaining = bal.workspace_id, bal.kind, bal.cycle_start, bal.remaining
+    result = _execute(
         update(CreditBalance)
-        .where(CreditBalance.workspace_id == bal.workspace_id, CreditBalance.kind == bal.kind,
+        .where(CreditBalance.workspace_id == ws, CreditBalance.kind == kind,
                CreditBalance.cycle_start == old_start, CreditBalance.remaining == old_remaining,
                CreditBalance.reserved == bal.reserved)
         .values(cycle_start=start, cycle_end=end, allowance=allowance, used=0, reserved=0,
-                carried=CreditBalance.carried + CreditBalance.reserved, remaining=allowance)
-        .execution_options(synchronize_session=False))
+                carried=CreditBalance.carried + CreditBalance.reserved, remaining=allowance))
     if result.rowcount != 1:
         return False
-    ws, kind = bal.workspace_id, bal.kind
     if old_remaining:
-        _entry(ws, kind, "expire", -old_remaining, old_start, f"expire:{ws}:{kind}:{old_start:%Y%m%d}")
-    _entry(ws, kind, "grant", allowance, start, f"grant:{ws}:{kind}:{start:%Y%m%d}")
+        _entry(ws, kind, "expire", -old_remaining, old_start,
+               f"expire:{ws}:{kind}:{old_start:%Y%m%d}", None, now)
+    _entry(ws, kind, "grant", allowance, start, f"grant:{ws}:{kind}:{start:%Y%m%d}", None, now)
     return True
 
 
@@ -258,9 +289,9 @@ def _balance(workspace_id: int, kind: str) -> CreditBalance:
 
 
 def _entry(workspace_id: int, kind: str, entry_type: str, delta: int, cycle_start: datetime,
-           key: str, hold_id: int | None = None, user_id: int | None = None,
+           key: str, user_id: int | None, now: datetime, hold_id: int | None = None,
            reason: str | None = None) -> None:
-    db.session.add(LedgerEntry(workspace_id=workspace_id, kind=kind, entry_type=entry_type,
-                               delta=delta, cycle_start=cycle_start, idempotency_key=key,
-                               hold_id=hold_id, user_id=user_id, reason=reason,
-                               created_at=utcnow()))
+    _execute(insert(LedgerEntry).values(
+        workspace_id=workspace_id, kind=kind, entry_type=entry_type, delta=delta,
+        cycle_start=cycle_start, idempotency_key=key, hold_id=hold_id, user_id=user_id,
+        reason=reason, created_at=now))

@@ -1,0 +1,90 @@
+"""Ledger test helpers: workspaces opened at a chosen moment, and the invariant check."""
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from fluxnote.accounts.models import Membership, User, Workspace
+from fluxnote.billing.plans import KINDS
+from fluxnote.credits import services as credits
+from fluxnote.credits.models import CreditBalance, CreditHold, LedgerEntry
+from fluxnote.extensions import db
+from tests.conftest import build_app
+
+
+def new_workspace(now: datetime, plan: str = "free", billing_day: int | None = None) -> tuple[int, int]:
+    """A committed owner and workspace whose ledger was opened at `now`: (workspace_id, user_id)."""
+    user = User(email=f"o{uuid.uuid4().hex[:10]}@example.com", password_hash="-")
+    db.session.add(user)
+    db.session.flush()
+    ws = Workspace(name="ws", plan=plan, billing_day=billing_day or now.day, owner_id=user.id,
+                   created_at=now)
+    db.session.add(ws)
+    db.session.flush()
+    db.session.add(Membership(workspace_id=ws.id, user_id=user.id, role="owner"))
+    credits.open_account(ws, user.id, now)
+    db.session.commit()
+    return ws.id, user.id
+
+
+def add_member(workspace_id: int) -> int:
+    user = User(email=f"m{uuid.uuid4().hex[:10]}@example.com", password_hash="-")
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(Membership(workspace_id=workspace_id, user_id=user.id, role="member"))
+    db.session.commit()
+    return user.id
+
+
+def balance(workspace_id: int, kind: str) -> CreditBalance:
+    return db.session.execute(select(CreditBalance).where(
+        CreditBalance.workspace_id == workspace_id, CreditBalance.kind == kind)
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def entries(workspace_id: int, **where) -> list[LedgerEntry]:
+    query = select(LedgerEntry).where(LedgerEntry.workspace_id == workspace_id).filter_by(**where)
+    return db.session.scalars(query.order_by(LedgerEntry.id)).all()
+
+
+def holds_in(workspace_id: int, kind: str, state: str = "held") -> list[CreditHold]:
+    return db.session.scalars(select(CreditHold).where(
+        CreditHold.workspace_id == workspace_id, CreditHold.kind == kind,
+        CreditHold.state == state).execution_options(populate_existing=True)).all()
+
+
+def check_invariants(workspace_id: int) -> None:
+    """Every ledger invariant of both balances, read fresh from the database."""
+    for kind in KINDS:
+        bal = balance(workspace_id, kind)
+        held = holds_in(workspace_id, kind)
+        assert bal.remaining >= 0
+        assert credits.ledger_sum(workspace_id, kind) == bal.remaining
+        assert bal.allowance - bal.used - bal.reserved == bal.remaining
+        assert bal.reserved == sum(h.cycle_start == bal.cycle_start for h in held)
+        assert bal.carried == sum(h.cycle_start < bal.cycle_start for h in held)
+    resolutions = db.session.execute(
+        select(LedgerEntry.hold_id, func.count()).where(
+            LedgerEntry.workspace_id == workspace_id,
+            LedgerEntry.entry_type.in_(("capture", "release", "release_expired")))
+        .group_by(LedgerEntry.hold_id)).all()
+    assert all(n == 1 for _, n in resolutions)
+    resolved = db.session.scalar(select(func.count()).select_from(CreditHold).where(
+        CreditHold.workspace_id == workspace_id, CreditHold.state != "held"))
+    assert resolved == len(resolutions)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_app(request, tmp_path, redis_url):
+    """An app on a SQLite file database or the real PostgreSQL, with a connection pool
+    big enough for 20 threads to hold a connection each at the same time."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    app = build_app(tmp_path, redis_url, url,
+                    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 24, "max_overflow": 0})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        if url:
+            db.drop_all()
+        db.engine.dispose()
