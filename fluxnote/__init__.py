@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from fluxnote.billing import views as billing
     from fluxnote.dashboard import views as dashboard
     from fluxnote.webhooks import api as webhooks_out
+    from fluxnote.ops import views as ops
     from fluxnote.catalog import api as catalog_api
     from fluxnote.generation import views as generation
     from fluxnote.webhooks import views as webhooks_in
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(assets.bp)
     webhooks_out.init_app(app)
     app.register_blueprint(webhooks_out.bp)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(catalog_api.bp)
     generation.init_app(app)
     app.register_blueprint(generation.bp)

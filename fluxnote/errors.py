@@ -1,7 +1,17 @@
-"""Error answers: the JSON error shape for the API, pages for the browser."""
-from flask import Flask, jsonify, render_template, request
+"""Error answers: the JSON error shape for the API, pages for the browser.
+
+Bad input never becomes a 500: malformed JSON is a 400 (Flask's BadRequest), numbers
+the database cannot hold are a 422, and a rate limit is a 429 with `Retry-After`.
+"""
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+from fluxnote.extensions import db, limiter
 
 CODES = {400: "bad_request", 401: "unauthorized", 402: "insufficient_credits", 403: "forbidden",
          404: "not_found", 405: "method_not_allowed", 409: "idempotency_conflict",
@@ -43,6 +53,26 @@ def init_app(app: Flask) -> None:
             return error_response(400, "CSRF token missing or invalid.")
         return render_template("errors/error.html", code=400, message=exc.description), 400
 
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        retry = _retry_after()
+        message = f"Too many requests ({exc.description}). Try again in {retry} seconds."
+        if wants_json():
+            response = make_response(error_response(429, message))
+        else:
+            response = make_response(render_template(
+                "errors/error.html", code=429, message=message), 429)
+        response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc: Exception):
+        db.session.rollback()
+        if wants_json():
+            return error_response(422, "A value is out of range.")
+        return render_template("errors/error.html", code=422, message="A value is out of range."), 422
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if wants_json():
@@ -57,3 +87,9 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": {"code": "internal", "message": "Internal error."}}), 500
         return render_template("errors/error.html", code=500, message="Something went wrong."), 500
+
+
+def _retry_after() -> int:
+    """Seconds until the limit that refused this request resets (at least 1)."""
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time())) if current else 60

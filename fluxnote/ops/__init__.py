@@ -1,0 +1,1 @@
+"""Ops: queues, workers, provider health, webhook logs, search, workspaces (admins only)."""
