@@ -19,6 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from fluxnote.catalog import api as catalog_api
     from fluxnote.generation import views as generation
     from fluxnote.webhooks import views as webhooks_in
+    from fluxnote.voice import api as voice_api, views as voice
+    from fluxnote.music import api as music_api
     from fluxnote import cli
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
@@ -51,5 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(generation.bp)
     app.register_blueprint(generation.api_bp)
     app.register_blueprint(webhooks_in.bp)
+    app.register_blueprint(voice_api.bp)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(music_api.bp)
     cli.init_app(app)
     return app

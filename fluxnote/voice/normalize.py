@@ -47,11 +47,12 @@ _PARTS = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?|[&+@=%#]")
 @dataclass(frozen=True)
 class Token:
     """One caption word: `text` as written, `spoken` what the engine says for it, `pause` the
-    punctuation heard after it ("", ",", ".", "?", "!")."""
+    punctuation heard after it ("", ",", ".", "?", "!"), `at` its offset in the script."""
 
     text: str
     spoken: tuple[str, ...]
     pause: str = ""
+    at: int = 0
 
     @property
     def sentence_end(self) -> bool:
@@ -63,13 +64,15 @@ def tokenize(text: str, lang: str = "en") -> list[Token]:
     no rule understands is spoken as written; tokens with nothing to say (a lone "—") only
     add a pause to the previous word."""
     tokens: list[Token] = []
-    for raw in text.split():
+    for match in re.finditer(r"\S+", text):
+        raw = match.group()
         core, pause = _split_punctuation(raw, lang)
         spoken = tuple(w for w in spoken_words(core, lang) if w)
         if spoken:
-            tokens.append(Token(raw, spoken, pause))
+            tokens.append(Token(raw, spoken, pause, match.start()))
         elif pause and tokens:
-            tokens[-1] = Token(tokens[-1].text, tokens[-1].spoken, _stronger(tokens[-1].pause, pause))
+            last = tokens[-1]
+            tokens[-1] = Token(last.text, last.spoken, _stronger(last.pause, pause), last.at)
     return tokens
 
 
