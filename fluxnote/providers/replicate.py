@@ -124,12 +124,12 @@ class ReplicateProvider:
         else:
             create = lambda c: c.models.predictions.create(model=model, **params)  # noqa: E731
         prediction = self._call("replicate submit", create)
-        return _result(prediction.model_dump())
+        return _result(prediction.dict())  # the SDK models are pydantic.v1
 
     def poll(self, provider_job_id: str, model: str | None = None) -> ProviderResult:
         """The prediction's current status (ProviderError on failure)."""
         prediction = self._call("replicate get", lambda c: c.predictions.get(provider_job_id))
-        return _result(prediction.model_dump())
+        return _result(prediction.dict())  # the SDK models are pydantic.v1
 
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent:
         """Verify the Standard Webhooks signature and decode the prediction.

@@ -1,0 +1,180 @@
+import base64
+import hashlib
+import json
+import time
+
+import pytest
+from nacl.signing import SigningKey
+
+from fluxnote.providers import fal
+from fluxnote.providers.base import GenerationRequest, InvalidSignature, ProviderError
+from fluxnote.providers.fal import FalProvider
+
+MODEL = "fal-ai/kling-video/v2/master/image-to-video"
+APP = "/fal-ai/kling-video/requests/req-1"
+
+
+@pytest.fixture(autouse=True)
+def fresh_key_cache():
+    fal._jwks_cache.clear()
+    yield
+    fal._jwks_cache.clear()
+
+
+@pytest.fixture
+def signing_key(server):
+    key = SigningKey.generate()
+    serve_keys(server, key)
+    return key
+
+
+def serve_keys(server, *keys):
+    jwks = {"keys": [{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA",
+                      "x": base64.urlsafe_b64encode(bytes(k.verify_key)).decode()} for k in keys]}
+    server.on("GET", "/.well-known/jwks.json", json_body=jwks)
+
+
+def provider(server, timeout=2.0):
+    return FalProvider("k-123", queue_url=server.url, timeout=timeout,
+                       jwks_url=f"{server.url}/.well-known/jwks.json")
+
+
+def signed(key, body: bytes, request_id="req-1", user_id="user-9", timestamp=None):
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    message = "\n".join([request_id, user_id, ts, hashlib.sha256(body).hexdigest()]).encode()
+    return {"X-Fal-Webhook-Request-Id": request_id, "X-Fal-Webhook-User-Id": user_id,
+            "X-Fal-Webhook-Timestamp": ts,
+            "X-Fal-Webhook-Signature": key.sign(message).signature.hex()}
+
+
+def video_request(**kw):
+    return GenerationRequest(kind="video", model=MODEL, prompt="a cat surfing", duration_s=5,
+                             webhook_url="https://fluxnote.example/webhooks/fal", **kw)
+
+
+def test_submit_queues_with_key_and_webhook(server, png_file):
+    server.on("POST", f"/{MODEL}", json_body={"request_id": "req-1", "gateway_request_id": "req-1"})
+    result = provider(server).submit(video_request(source_image=png_file))
+    assert (result.status, result.provider_job_id) == ("queued", "req-1")
+    sent = server.seen[-1]
+    assert sent.headers["authorization"] == "Key k-123"
+    assert sent.query["fal_webhook"] == ["https://fluxnote.example/webhooks/fal"]
+    assert sent.json["prompt"] == "a cat surfing" and sent.json["duration"] == "5"
+    assert sent.json["image_url"].startswith("data:image/png;base64,")
+
+
+def test_poll_follows_the_queue_to_the_result(server):
+    p = provider(server)
+    server.on("GET", f"{APP}/status", json_body={"status": "IN_QUEUE", "queue_position": 2})
+    assert p.poll("req-1", model=MODEL).status == "queued"
+    server.on("GET", f"{APP}/status", json_body={"status": "IN_PROGRESS"})
+    assert p.poll("req-1", model=MODEL).status == "running"
+    server.on("GET", f"{APP}/status", json_body={"status": "COMPLETED"})
+    server.on("GET", APP, json_body={"video": {"url": f"{server.url}/out.mp4"}})
+    result = p.poll("req-1", model=MODEL)
+    assert (result.status, result.output_url) == ("succeeded", f"{server.url}/out.mp4")
+
+
+def test_fetch_result_downloads_the_output(server, tmp_path):
+    server.on("GET", "/out.mp4", body=b"\x00\x00\x00\x18ftypmp42", content_type="video/mp4")
+    p = provider(server)
+    result = fal.ProviderResult("succeeded", "req-1", output_url=f"{server.url}/out.mp4")
+    path = p.fetch_result(result, tmp_path)
+    assert path.suffix == ".mp4" and path.read_bytes().startswith(b"\x00\x00\x00\x18ftyp")
+    server.on("GET", "/out.mp4", status=502, body=b"bad gateway", content_type="text/plain")
+    with pytest.raises(ProviderError) as err:
+        p.fetch_result(result, tmp_path)
+    assert err.value.retryable and list(tmp_path.glob("*.part")) == []
+
+
+def test_a_refused_result_is_a_moderated_failure(server):
+    server.on("GET", f"{APP}/status", json_body={"status": "COMPLETED"})
+    server.on("GET", APP, status=422, json_body={"detail": [
+        {"loc": ["body", "prompt"], "msg": "flagged", "type": "content_policy_violation"}]})
+    result = provider(server).poll("req-1", model=MODEL)
+    assert result.status == "failed" and result.moderated
+
+
+@pytest.mark.parametrize("status,body,retryable", [
+    (500, b'{"detail":"boom"}', True),
+    (429, b'{"detail":"slow down"}', True),
+    (401, b'{"detail":"bad key"}', False),
+    (200, b"<html>not json</html>", False),
+    (200, b'["a list"]', False),
+    (200, b'{"no_request_id": true}', False),
+])
+def test_submit_failures_raise_provider_errors(server, status, body, retryable):
+    server.on("POST", f"/{MODEL}", status=status, body=body)
+    with pytest.raises(ProviderError) as err:
+        provider(server).submit(video_request())
+    assert err.value.retryable is retryable
+
+
+def test_a_hanging_queue_times_out_as_retryable(server):
+    server.on("GET", f"{APP}/status", json_body={"status": "IN_QUEUE"}, delay=2.0)
+    with pytest.raises(ProviderError) as err:
+        provider(server, timeout=0.3).poll("req-1", model=MODEL)
+    assert err.value.retryable
+
+
+def test_unknown_status_is_an_error(server):
+    server.on("GET", f"{APP}/status", json_body={"status": "EXPLODED"})
+    with pytest.raises(ProviderError):
+        provider(server).poll("req-1", model=MODEL)
+
+
+def test_a_valid_signed_webhook_is_verified(server, signing_key):
+    body = json.dumps({"request_id": "req-1", "gateway_request_id": "req-1", "status": "OK",
+                       "payload": {"images": [{"url": "https://cdn.example/a.png", "width": 768,
+                                               "height": 1344}]}}).encode()
+    event = provider(server).parse_webhook(signed(signing_key, body), body)
+    assert event.verified and event.provider_job_id == "req-1"
+    assert event.result.status == "succeeded"
+    assert event.result.output_url == "https://cdn.example/a.png"
+    assert event.result.meta == {"width": 768, "height": 1344}
+
+
+def test_keys_are_cached_between_webhooks(server, signing_key):
+    body = b'{"request_id":"req-1","status":"OK","payload":{"video":{"url":"https://x/v.mp4"}}}'
+    p = provider(server)
+    for _ in range(3):
+        p.parse_webhook(signed(signing_key, body), body)
+    assert [s.path for s in server.seen].count("/.well-known/jwks.json") == 1
+
+
+def test_a_webhook_error_event_is_a_failure(server, signing_key):
+    body = json.dumps({"request_id": "req-1", "status": "ERROR", "error": "Invalid status code: 422",
+                       "payload": {"detail": [{"type": "content_policy_violation", "msg": "nsfw"}]}}).encode()
+    event = provider(server).parse_webhook(signed(signing_key, body), body)
+    assert event.result.status == "failed" and event.result.moderated
+
+
+def test_forged_stale_and_tampered_webhooks_are_rejected(server, signing_key):
+    body = b'{"request_id":"req-1","status":"OK","payload":{"video":{"url":"https://x/v.mp4"}}}'
+    p = provider(server)
+    forged = signed(SigningKey.generate(), body)
+    stale = signed(signing_key, body, timestamp=int(time.time()) - 600)
+    tampered = signed(signing_key, body)
+    other_request = signed(signing_key, body, request_id="req-2")
+    missing = {k: v for k, v in signed(signing_key, body).items() if "Signature" not in k}
+    for headers, data in [(forged, body), (stale, body), (missing, body),
+                          (tampered, body.replace(b"v.mp4", b"evil.mp4")), (other_request, body)]:
+        with pytest.raises(InvalidSignature):
+            p.parse_webhook(headers, data)
+
+
+def test_a_rotated_key_is_picked_up(server, signing_key, monkeypatch):
+    monkeypatch.setattr(fal, "JWKS_REFRESH_MIN_S", 0)
+    body = b'{"request_id":"req-1","status":"OK","payload":{"video":{"url":"https://x/v.mp4"}}}'
+    p = provider(server)
+    p.parse_webhook(signed(signing_key, body), body)
+    new_key = SigningKey.generate()
+    serve_keys(server, new_key)
+    assert p.parse_webhook(signed(new_key, body), body).verified
+
+
+def test_unreachable_key_set_rejects_the_webhook(server):
+    server.on("GET", "/.well-known/jwks.json", status=503, body=b"down")
+    body = b'{"request_id":"req-1","status":"OK"}'
+    with pytest.raises(InvalidSignature):
+        provider(server).parse_webhook(signed(SigningKey.generate(), body), body)

@@ -1,0 +1,98 @@
+import json
+
+import pytest
+
+from fluxnote.providers.base import GenerationRequest, InvalidSignature, ProviderError
+from fluxnote.providers.runway import RunwayProvider
+
+TASK = "/v1/tasks/t-1"
+
+
+def provider(server, timeout=2.0):
+    return RunwayProvider("key_runway", base_url=server.url, timeout=timeout)
+
+
+def task(status, **extra):
+    return {"id": "t-1", "status": status, "createdAt": "2026-01-01T00:00:00.000Z", **extra}
+
+
+def test_image_to_video_sends_the_first_frame(server, png_file):
+    server.on("POST", "/v1/image_to_video", json_body={"id": "t-1"})
+    request = GenerationRequest(kind="video", model="gen4_turbo", prompt="slow pan", aspect="9:16",
+                                duration_s=5, source_image=png_file)
+    result = provider(server).submit(request)
+    assert (result.status, result.provider_job_id) == ("queued", "t-1")
+    sent = server.seen[-1]
+    assert sent.headers["authorization"] == "Bearer key_runway"
+    assert sent.headers["x-runway-version"]
+    assert sent.json["promptImage"].startswith("data:image/png;base64,")
+    assert (sent.json["ratio"], sent.json["duration"], sent.json["model"]) == ("720:1280", 5, "gen4_turbo")
+
+
+def test_text_to_video_without_a_first_frame(server):
+    server.on("POST", "/v1/text_to_video", json_body={"id": "t-2"})
+    request = GenerationRequest(kind="video", model="veo3.1", prompt="a storm", aspect="16:9", duration_s=8)
+    assert provider(server).submit(request).provider_job_id == "t-2"
+    assert server.seen[-1].json["promptText"] == "a storm"
+
+
+def test_poll_maps_task_states(server):
+    p = provider(server)
+    for status, expected in [("PENDING", "queued"), ("THROTTLED", "queued"), ("RUNNING", "running")]:
+        server.on("GET", TASK, json_body=task(status))
+        assert p.poll("t-1").status == expected
+    server.on("GET", TASK, json_body=task("SUCCEEDED", output=["https://dnznrvs05pmza.example/t-1.mp4"]))
+    result = p.poll("t-1")
+    assert (result.status, result.output_url) == ("succeeded", "https://dnznrvs05pmza.example/t-1.mp4")
+
+
+def test_a_safety_failure_is_moderated(server):
+    server.on("GET", TASK, json_body=task("FAILED", failure="Prompt was flagged",
+                                          failureCode="SAFETY.INPUT.TEXT"))
+    result = provider(server).poll("t-1")
+    assert result.status == "failed" and result.moderated and result.error == "Prompt was flagged"
+
+
+def test_other_failures_are_not_moderated(server):
+    server.on("GET", TASK, json_body=task("FAILED", failure="Internal error", failureCode="INTERNAL"))
+    result = provider(server).poll("t-1")
+    assert result.status == "failed" and not result.moderated
+
+
+@pytest.mark.parametrize("status,body,retryable", [
+    (500, b'{"error":"internal"}', True),
+    (429, b'{"error":"too many"}', True),
+    (404, b'{"error":"Task not found"}', False),
+    (200, b'{"id": "t-1", "status": "VANISHED"}', False),
+    (200, b'{"id": "t-1", "status": "SUCCEEDED", "output": []}', False),
+])
+def test_poll_failures_raise_provider_errors(server, status, body, retryable):
+    server.on("GET", TASK, status=status, body=body)
+    with pytest.raises(ProviderError) as err:
+        provider(server).poll("t-1")
+    assert err.value.retryable is retryable
+    assert len(server.seen) == 1
+
+
+def test_a_malformed_create_answer_is_an_error(server):
+    server.on("POST", "/v1/text_to_video", body=b"<html>gateway</html>", content_type="text/html")
+    with pytest.raises(ProviderError):
+        provider(server).submit(GenerationRequest(kind="video", model="gen4.5", prompt="x", duration_s=5))
+
+
+def test_a_hanging_api_times_out_as_retryable(server):
+    server.on("GET", TASK, json_body=task("RUNNING"), delay=2.0)
+    with pytest.raises(ProviderError) as err:
+        provider(server, timeout=0.3).poll("t-1")
+    assert err.value.retryable
+
+
+def test_a_callback_is_only_an_unverified_hint():
+    p = RunwayProvider("k")
+    body = json.dumps(task("SUCCEEDED", output=["https://evil.example/x.mp4"])).encode()
+    event = p.parse_webhook({}, body)
+    assert not event.verified and event.provider_job_id == "t-1"
+    assert event.result.status == "running" and event.result.output_url is None
+    for bad in (b"not json", b'{"status": "SUCCEEDED"}', b"[1]"):
+        with pytest.raises(InvalidSignature):
+            p.parse_webhook({}, bad)
