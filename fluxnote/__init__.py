@@ -19,8 +19,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from fluxnote.catalog import api as catalog_api
     from fluxnote.generation import views as generation
     from fluxnote.webhooks import views as webhooks_in
+    from fluxnote.studio import api as studio_api, views as studio
+    from fluxnote.uploads import api as uploads_api
     from fluxnote.voice import api as voice_api, views as voice
     from fluxnote.music import api as music_api
+    from fluxnote.render import views as render
     from fluxnote import cli
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
@@ -53,8 +56,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(generation.bp)
     app.register_blueprint(generation.api_bp)
     app.register_blueprint(webhooks_in.bp)
+    app.register_blueprint(studio_api.bp)
+    app.register_blueprint(studio.bp)
+    app.register_blueprint(uploads_api.bp)
     app.register_blueprint(voice_api.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(music_api.bp)
+    render.init_app(app)
+    app.register_blueprint(render.bp)
+    app.register_blueprint(render.api_bp)
     cli.init_app(app)
     return app

@@ -1,0 +1,1 @@
+"""The studio: projects, scenes, quick create, the editor and the render spec."""

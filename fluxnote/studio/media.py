@@ -1,0 +1,61 @@
+"""The studio's media steps: narration per scene (H6's voices), offline visuals (the
+offline engine), music choice. Each is slow work: callers hold no DB transaction."""
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+
+from fluxnote.storage import services as storage
+
+OFFLINE_ENGINE = "FluxNote Offline Image (free template visual)"
+MOTIONS = ("zoom_in", "pan_left", "zoom_out", "pan_right")
+
+
+def narrate(text: str, voice_id: str) -> tuple[str, float, list[dict]]:
+    """Synthesise `text`; returns (storage key, duration, words as {text, start, end}).
+
+    Raises whatever the voice engine raises for an unknown voice or a failed synthesis.
+    """
+    from fluxnote.voice.services import synthesize
+    with tempfile.TemporaryDirectory(dir=_tmp_root()) as out_dir:
+        narration = synthesize(text, voice_id, Path(out_dir))
+        key = storage.put_file(narration.audio_path, move=True)
+    words = [{"text": _get(w, "text"), "start": round(float(_get(w, "start")), 3),
+              "end": round(float(_get(w, "end")), 3)} for w in narration.words]
+    return key, round(float(narration.duration_s), 3), words
+
+
+def _get(word, name: str):
+    return word[name] if isinstance(word, dict) else getattr(word, name)
+
+
+def draw_visual(prompt: str, width: int, height: int, seed: int) -> str:
+    """Draw a free offline picture for a scene and store it; returns the storage key."""
+    from fluxnote.providers.offline.draw import draw_image
+    image = draw_image(prompt, width, height, seed)
+    key, path = storage.reserve_path(".jpg")
+    image.convert("RGB").save(path, "JPEG", quality=90)
+    return key
+
+
+def pick_music(mood: str) -> str | None:
+    """The first library track of `mood`, else the first track; None for an empty library."""
+    from fluxnote.music.services import tracks
+    library = tracks()
+    match = [t for t in library if t["mood"] == mood] or library
+    return match[0]["id"] if match else None
+
+
+def music_path(track_id: str) -> Path | None:
+    """The track's WAV (rendered on first use), None for a track no longer in the library."""
+    from fluxnote.music.services import UnknownTrack, track_path
+    try:
+        return track_path(track_id)
+    except UnknownTrack:
+        return None
+
+
+def _tmp_root() -> str:
+    root = Path(current_app.config["DATA_DIR"]) / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return str(root)

@@ -1,0 +1,130 @@
+"""Projects: reading, serialising, duplicating, and the undo log. Services own the commit."""
+from sqlalchemy import delete, select
+
+from fluxnote.extensions import db
+from fluxnote.studio.models import Project, ProjectEdit, Scene
+
+UNDO_DEPTH = 30
+_PROJECT_STATE = ("title", "voice", "caption_style", "caption_overrides", "aspect", "layout",
+                  "music_track", "music_volume", "music_ducking")
+_SCENE_STATE = ("id", "position", "text", "visual_prompt", "asset_id", "generation_id", "audio_key",
+                "audio_duration_s", "words", "trim_start", "trim_end", "duration_s")
+
+
+class StudioError(Exception):
+    """Bad input for a project edit; `field` names what to fix. Nothing was changed."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def get_project(workspace_id: int, project_id: int) -> Project | None:
+    """The project if it belongs to the workspace, else None (callers answer 404)."""
+    project = db.session.get(Project, project_id)
+    return project if project and project.workspace_id == workspace_id else None
+
+
+def list_projects(workspace_id: int, limit: int = 100) -> list[Project]:
+    return list(db.session.scalars(select(Project).where(Project.workspace_id == workspace_id)
+                                   .order_by(Project.id.desc()).limit(limit)))
+
+
+def scene_of(project: Project, scene_id: int) -> Scene:
+    """The project's scene `scene_id`; StudioError("scene_id") when it is not there."""
+    for scene in project.scenes:
+        if scene.id == scene_id:
+            return scene
+    raise StudioError("scene_id", "No such scene in this project.")
+
+
+def to_json(project: Project) -> dict:
+    """The API's PROJECT object (plus studio extras)."""
+    return {
+        "id": project.id, "title": project.title, "template": project.template,
+        "voice": project.voice, "caption_style": project.caption_style,
+        "caption_overrides": project.caption_overrides or {}, "aspect": project.aspect,
+        "status": project.status, "progress": round(project.progress, 3),
+        "visuals": project.visuals, "writer": project.writer, "parent_id": project.parent_id,
+        "music": {"track": project.music_track, "volume": project.music_volume,
+                  "ducking": project.music_ducking},
+        "duration_s": project.duration_s,
+        "scenes": [_scene_json(s) for s in project.scenes],
+        "generations": list(project.generation_ids or []),
+        **({"error": project.error} if project.error else {}),
+    }
+
+
+def _scene_json(scene: Scene) -> dict:
+    body = {"id": scene.id, "text": scene.text, "duration_s": scene.duration,
+            "trim_start": scene.trim_start, "trim_end": scene.trim_end,
+            "words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in scene.words or []]}
+    if scene.asset_id is not None:
+        body["asset_id"] = scene.asset_id
+    return body
+
+
+def snapshot(project: Project) -> dict:
+    return {"project": {k: getattr(project, k) for k in _PROJECT_STATE},
+            "scenes": [{k: getattr(s, k) for k in _SCENE_STATE} for s in project.scenes]}
+
+
+def record(project: Project, label: str) -> None:
+    """Keep the project's state before an edit as an undo step (no commit)."""
+    db.session.add(ProjectEdit(project_id=project.id, label=label[:80], snapshot=snapshot(project)))
+    stale = select(ProjectEdit.id).where(ProjectEdit.project_id == project.id) \
+        .order_by(ProjectEdit.id.desc()).offset(UNDO_DEPTH)
+    db.session.execute(delete(ProjectEdit).where(ProjectEdit.id.in_(stale.scalar_subquery())))
+
+
+def last_edit(project_id: int) -> ProjectEdit | None:
+    return db.session.scalar(select(ProjectEdit).where(ProjectEdit.project_id == project_id)
+                             .order_by(ProjectEdit.id.desc()).limit(1))
+
+
+def undo(project: Project) -> str | None:
+    """Restore the state before the last edit; returns its label, None if nothing to undo."""
+    edit = last_edit(project.id)
+    if edit is None:
+        return None
+    restore(project, edit.snapshot)
+    db.session.delete(edit)
+    db.session.commit()
+    return edit.label
+
+
+def restore(project: Project, state: dict) -> None:
+    """Put a snapshot back: project settings, and its scenes with their ids (no commit)."""
+    for key, value in state["project"].items():
+        setattr(project, key, value)
+    project.scenes.clear()
+    db.session.flush()
+    for row in state["scenes"]:
+        project.scenes.append(Scene(project_id=project.id, **row))
+    db.session.flush()
+    db.session.expire(project, ["scenes"])
+
+
+def duplicate(project: Project, user_id: int | None) -> Project:
+    """A variant: same settings and scenes, sharing every asset and narration file. Free."""
+    state = snapshot(project)
+    copy = Project(workspace_id=project.workspace_id, created_by_id=user_id, parent_id=project.id,
+                   template=project.template, topic=project.topic, source_text=project.source_text,
+                   writer=project.writer, visuals=project.visuals, visual_model=project.visual_model,
+                   status=project.status, progress=project.progress,
+                   narration_key=project.narration_key, narration_sig=project.narration_sig,
+                   **state["project"])
+    copy.title = _variant_title(project.title)
+    copy.generation_ids = []
+    db.session.add(copy)
+    db.session.flush()
+    for row in state["scenes"]:
+        row.pop("id")
+        copy.scenes.append(Scene(**row))
+    db.session.commit()
+    return copy
+
+
+def _variant_title(title: str) -> str:
+    base = title.split(" · variant")[0]
+    return f"{base} · variant"[:200]

@@ -1,0 +1,24 @@
+// Studio behaviours (no inline scripts under the CSP).
+(function () {
+  // Validation (422), refused uploads (413/415) and missing credits (402) re-render the
+  // partial with the message: let htmx swap them like a success.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if ([402, 413, 415, 422].indexOf(e.detail.xhr.status) >= 0) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.matches("[data-restyle]")) {
+      // picking a new style starts from that style's own font, size and colours
+      var flag = el.form.querySelector("[data-restyle-flag]");
+      if (flag) { flag.value = "style"; }
+    }
+    if (el.matches("[data-voice-select]")) {
+      var audio = el.form.querySelector("[data-voice-preview]");
+      var option = el.options[el.selectedIndex];
+      if (audio && option && option.dataset.preview) { audio.src = option.dataset.preview; }
+    }
+  });
+})();
