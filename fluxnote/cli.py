@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(serve)
     app.cli.add_command(clock)
+    from fluxnote.studio.cli import make
+    app.cli.add_command(make)
 
 
 @click.group()

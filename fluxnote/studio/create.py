@@ -91,8 +91,9 @@ def draft(req: QuickCreate) -> Script:
 
 
 def quick_create(workspace: Workspace, user_id: int | None, req: QuickCreate,
-                 script: Script | None = None) -> Project:
-    """Insert the project and its scenes and enqueue the build. Free for "offline" visuals.
+                 script: Script | None = None, enqueue: bool = True) -> Project:
+    """Insert the project and its scenes and enqueue the build (unless the caller builds
+    it itself: `enqueue=False`). Free for "offline" visuals.
 
     For generated visuals, checks the balance first and raises InsufficientCredits
     (nothing written); then submits one generation per scene (each reserves a credit).
@@ -106,7 +107,8 @@ def quick_create(workspace: Workspace, user_id: int | None, req: QuickCreate,
     project = _insert(workspace.id, user_id, req, script)
     if spend:
         _submit_generations(workspace, user_id, project, req)
-    enqueue_after_commit("default", BUILD_JOB, project.id, job_id=f"project-build-{project.id}")
+    if enqueue:
+        enqueue_after_commit("default", BUILD_JOB, project.id, job_id=f"project-build-{project.id}")
     db.session.commit()
     return project
 
