@@ -43,6 +43,12 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _malformed_json():
+        """A JSON API body that does not parse is a 400 for every endpoint alike."""
+        if request.path.startswith("/api/") and request.is_json and request.content_length:
+            request.get_json()
+
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.message, exc.field, exc.code, **exc.extra)

@@ -19,9 +19,11 @@ class BoundedInt(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Call before registering blueprints (their `<int:...>` rules bind the converter)."""
     app.url_map.converters["int"] = BoundedInt
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    # Flask ships these keys with weak defaults (SameSite None), so setdefault would be a no-op.
+    for key, value in (("SESSION_COOKIE_HTTPONLY", True), ("SESSION_COOKIE_SAMESITE", "Lax"),
+                       ("REMEMBER_COOKIE_HTTPONLY", True), ("REMEMBER_COOKIE_SAMESITE", "Lax")):
+        if app.config.get(key) in (None, False):
+            app.config[key] = value
     if app.config.get("PRODUCTION"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -30,7 +30,8 @@ openapi.document("/api/v1/projects/{project_id}/renders", "post", {
                    "project and aspect already in flight is returned instead of a new one.",
     "parameters": [{"name": "project_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
     "requestBody": {"required": False, "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"aspect": {"enum": list(ASPECTS)}}}}}},
+        "type": "object", "additionalProperties": False,
+        "properties": {"aspect": {"enum": list(ASPECTS)}}}}}},
     "responses": {"202": openapi.json_response("The render, queued", RENDER),
                   **openapi.error_responses(400, 401, 404, 422)}})
 _ID = [{"name": "render_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
@@ -48,6 +49,8 @@ def create_render(project_id: int):
     body = request.get_json(silent=True) if request.data else {}
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.")
+    for name in sorted(set(body) - {"aspect"}):
+        raise ApiError(422, f"Unknown field {name!r}.", field=name)
     aspect = body.get("aspect")
     if aspect is not None and aspect not in ASPECTS:
         raise ApiError(422, f"aspect must be one of {', '.join(ASPECTS)}.", field="aspect")

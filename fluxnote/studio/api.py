@@ -40,7 +40,7 @@ CREATE = {"type": "object", "required": ["template"], "additionalProperties": Fa
     "topic": _STR, "source_text": _STR, "template": _STR, "voice": _STR, "caption_style": _STR,
     "aspect": {"enum": ["9:16", "16:9", "1:1"]},
     "visuals": {"enum": ["offline", "generate_images", "generate_video"]}, "model": _STR}}
-PATCH = {"type": "object", "description": edits.__doc__, "properties": {
+PATCH = {"type": "object", "additionalProperties": False, "description": edits.__doc__, "properties": {
     "title": _STR, "voice": _STR, "caption_style": _STR, "caption_overrides": {"type": "object"},
     "aspect": {"enum": ["9:16", "16:9", "1:1"]},
     "music": {"type": "object", "properties": {"track": {"type": ["string", "null"]},

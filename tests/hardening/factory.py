@@ -1,0 +1,96 @@
+"""One resource of every kind that exists, owned by a workspace, made through the API.
+
+`url_values(rule)` fills a URL rule's parameters with those resources' ids. A rule with
+a parameter nobody knows about fails loudly: a new route cannot slip past the matrix.
+"""
+import io
+import re
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from tests.conftest import auth, make_token, make_user
+
+# Parameters naming a resource that belongs to one workspace: others must get 404.
+ID_PARAMS = ("asset_id", "generation_id", "project_id", "render_id", "endpoint_id", "token_id",
+             "workspace_id", "scene_id")
+# Parameters that are not workspace resources (names, actions, opaque tokens).
+FREE_PARAMS = {"action": "voice", "name": "scenes", "token": "not-a-token", "job_id": "no-such-job",
+               "provider_id": "offline", "voice_id": None, "filename": "app.css"}
+
+
+@dataclass
+class Owned:
+    """A workspace owner with a token and one of each resource, keyed by parameter name."""
+
+    user: object
+    token: str
+    ids: dict = field(default_factory=dict)
+    free: dict = field(default_factory=dict)
+
+
+def png_bytes(size=(64, 64)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (40, 90, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def build_owned(app, client) -> Owned:
+    """Create the owner and its resources through the public API (skipping kinds not built yet)."""
+    user = make_user(plan="pro")
+    owned = Owned(user, make_token(user))
+    owned.ids["workspace_id"] = user.current_workspace_id
+    owned.ids["token_id"] = _spare_token_id(user)
+    headers = auth(owned.token)
+    _try(owned, "asset_id", lambda: client.post(
+        "/api/v1/uploads", data={"file": (io.BytesIO(png_bytes()), "a.png")}, headers=headers))
+    _try(owned, "generation_id", lambda: client.post("/api/v1/generations", headers=headers, json={
+        "kind": "image", "model": "offline-image", "prompt": "a red lighthouse at dawn"}))
+    _try(owned, "endpoint_id", lambda: client.post(
+        "/api/v1/webhook-endpoints", headers=headers, json={"url": "https://93.184.216.34/hook"}))
+    templates = client.get("/api/v1/templates", headers=headers)
+    if templates.status_code == 200 and templates.json:
+        _try(owned, "project_id", lambda: client.post("/api/v1/projects", headers=headers, json={
+            "topic": "Why the sea is salty", "template": templates.json[0]["id"]}))
+    if "project_id" in owned.ids:
+        project = client.get(f"/api/v1/projects/{owned.ids['project_id']}", headers=headers).json
+        if project.get("scenes"):
+            owned.ids["scene_id"] = project["scenes"][0]["id"]
+        _try(owned, "render_id", lambda: client.post(
+            f"/api/v1/projects/{owned.ids['project_id']}/renders", headers=headers))
+    voices = client.get("/api/v1/voices", headers=headers)
+    owned.free = dict(FREE_PARAMS, voice_id=voices.json[0]["id"] if voices.status_code == 200 and voices.json else "x")
+    return owned
+
+
+def _spare_token_id(user) -> int:
+    """A second token of the owner, so the revoke route never revokes the one in use."""
+    from fluxnote.accounts.models import ApiToken
+    from fluxnote.extensions import db
+    make_token(user)
+    return db.session.scalars(db.select(ApiToken.id).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.id.desc())).first()
+
+
+def _try(owned: Owned, name: str, create) -> None:
+    response = create()
+    if response.status_code in (200, 201, 202):
+        owned.ids[name] = response.json["id"]
+
+
+def params(rule) -> list[str]:
+    return re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule.rule)
+
+
+def url_values(rule, owned: Owned) -> dict:
+    """Values for every parameter of `rule`; AssertionError for an unknown parameter or a
+    resource kind this installation could not create."""
+    values = {}
+    for name in params(rule):
+        if name in ID_PARAMS:
+            assert name in owned.ids, f"{rule.rule}: could not create a resource for <{name}>"
+            values[name] = owned.ids[name]
+        else:
+            assert name in owned.free, f"{rule.rule}: unknown parameter <{name}>; add it to the matrix"
+            values[name] = owned.free[name]
+    return values
