@@ -49,13 +49,10 @@ class Style:
 
     @property
     def bars(self) -> int:
-        """Whole 8-bar sections, as close to 75 s as 60–90 s allows."""
-        sections = max(1, round(75 / (self.bar_s * 8)))
-        while sections * 8 * self.bar_s > 90 and sections > 1:
-            sections -= 1
-        while sections * 8 * self.bar_s < 60:
-            sections += 1
-        return sections * 8
+        """A 4-bar intro and whole 8-bar sections, as close to 75 s as 60–90 s allows."""
+        fits = [4 + 8 * k for k in range(1, 12) if 60 <= (4 + 8 * k) * self.bar_s <= 90]
+        return min(fits or [4 + 8 * max(1, round(71 / (8 * self.bar_s)))],
+                   key=lambda bars: abs(bars * self.bar_s - 75))
 
     @property
     def duration_s(self) -> float:
@@ -68,8 +65,7 @@ def render(style: Style) -> np.ndarray:
     mix = Mix(int(round(style.duration_s * SR)))
     melody = _melody(style, rng)
     for bar in range(style.bars):
-        energy = (0.55, 1.0, 0.8, 1.0, 0.7, 1.0)[(bar // 8) % 6]
-        _bar(style, mix, rng, bar, energy, melody)
+        _bar(style, mix, rng, bar, melody)
     out = synth.reverb(mix.buffer, rng, mix=0.28 if style.drums in ("none", "pulse") else 0.2)
     if style.crackle:
         out += _crackle(len(out), rng)[:, None]
@@ -101,7 +97,10 @@ def chord(style: Style, degree: int) -> list[int]:
     return [style.root + scale[(degree + k) % 7] + 12 * ((degree + k) // 7) for k in tones]
 
 
-def _bar(style: Style, mix: Mix, rng, bar: int, energy: float, melody) -> None:
+def _bar(style: Style, mix: Mix, rng, bar: int, melody) -> None:
+    """One bar: a 4-bar quiet intro (pads and bass), then 8-bar sections of varying energy."""
+    section, position = divmod(bar - 4, 8)
+    energy = 0.55 if bar < 4 else (1.0, 0.8, 1.0, 0.7)[section % 4]
     t0 = bar * style.bar_s
     step = style.bar_s / 16
     notes = chord(style, style.progression[bar % len(style.progression)])
@@ -114,7 +113,7 @@ def _bar(style: Style, mix: Mix, rng, bar: int, energy: float, melody) -> None:
         for s, length, note in melody[bar % len(melody)]:
             mix.add(t0 + _swing(style, s) * step, _voice(style.lead, note, length * step), 0.26, 0.2)
     if energy > 0.6 or style.drums == "pulse":
-        _drums(style, mix, rng, t0, step, energy, first=bar % 8 == 0, last=bar % 8 == 7)
+        _drums(style, mix, rng, t0, step, energy, first=position == 0, last=position == 7)
 
 
 def _voice(kind: str, note: int, seconds: float) -> np.ndarray:
@@ -189,7 +188,7 @@ def _melody(style: Style, rng) -> list[list[tuple[int, float, int]]]:
 
 def _crackle(n: int, rng) -> np.ndarray:
     """Vinyl dust: sparse clicks over a faint hiss."""
-    out = rng.standard_normal(n) * 0.004
-    clicks = rng.integers(0, n, size=n // SR * 12)
-    out[clicks] += rng.uniform(-0.2, 0.2, size=len(clicks))
-    return out
+    out = rng.standard_normal(n) * 0.0015
+    clicks = rng.integers(0, n, size=n // SR * 5)
+    out[clicks] += rng.uniform(-0.06, 0.06, size=len(clicks))
+    return np.convolve(out, (0.5, 0.3, 0.2), mode="same")  # soften the clicks
