@@ -20,4 +20,4 @@ class InviteForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=80)])
+    name = StringField("Name", validators=[Length(max=80, message="Keep the name under 80 characters.")])

@@ -76,3 +76,4 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+    workspace: Mapped[Workspace] = relationship()

@@ -1,10 +1,9 @@
 """Sign-up, login, logout, invitations and workspace switching."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from fluxnote.accounts import services
-from fluxnote.accounts.context import current_workspace
-from fluxnote.accounts.forms import InviteForm, LoginForm, SignupForm
+from fluxnote.accounts.forms import LoginForm, SignupForm
 from fluxnote.accounts.models import User
 from fluxnote.extensions import db, limiter, login_manager
 
@@ -63,24 +62,6 @@ def _next_url() -> str:
 def logout():
     logout_user()
     return redirect(url_for("accounts.login"))
-
-
-@bp.post("/team/invite")
-@login_required
-def invite():
-    form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            token = services.invite(current_workspace(), current_user, form.email.data)
-        except services.AccountError as exc:
-            flash(str(exc), "error")
-        else:
-            link = url_for("accounts.join", token=token, _external=True)
-            current_app.logger.info("Invitation for %s: %s", form.email.data, link)
-            flash(f"Invitation link for {form.email.data}: {link}", "invite")
-    else:
-        flash("Enter a valid email address.", "error")
-    return redirect(url_for("billing.settings"))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -1,11 +1,12 @@
 """Pricing (plans, cost per asset, plan advisor) and settings (plan, tokens, team)."""
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user, login_required
 
 from fluxnote.accounts import services as accounts
 from fluxnote.accounts.context import current_workspace
 from fluxnote.accounts.forms import InviteForm, TokenForm
-from fluxnote.accounts.models import ApiToken
+from fluxnote.accounts.models import ApiToken, Membership
 from fluxnote.billing import services
 from fluxnote.billing.plans import all_plans, get_plan
 from fluxnote.credits.services import snapshot
@@ -26,7 +27,14 @@ def pricing():
     advice = services.advise(_int_arg("videos", 20), _int_arg("variations", 4, 1, 100),
                              _int_arg("images", 10), _int_arg("members", 1, 1, 1000))
     template = "billing/_advisor.html" if request.headers.get("HX-Request") else "billing/pricing.html"
-    return render_template(template, plans=all_plans(), advice=advice)
+    return render_template(template, plans=all_plans(), advice=advice,
+                           current_plan=_plan_of_current_user())
+
+
+def _plan_of_current_user():
+    if not current_user.is_authenticated:
+        return None
+    return get_plan(current_workspace().plan)
 
 
 @bp.get("/settings")
@@ -35,16 +43,21 @@ def settings():
     return _settings_page()
 
 
-def _settings_page(new_token: str | None = None, status: int = 200):
+def _settings_page(status: int = 200, **context):
+    """The settings page; `context` may carry a bound form with errors, a new token or
+    an invitation link (both shown once)."""
     workspace = current_workspace()
     tokens = db.session.scalars(db.select(ApiToken).where(
-        ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
+        ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None),
+        ApiToken.workspace_id.in_(db.select(Membership.workspace_id)
+                                  .where(Membership.user_id == current_user.id)))
         .order_by(ApiToken.id)).all()
+    context.setdefault("invite_form", InviteForm())
+    context.setdefault("token_form", TokenForm())
     return render_template("billing/settings.html", workspace=workspace, plans=all_plans(),
                            plan=get_plan(workspace.plan), tokens=tokens,
-                           invite_form=InviteForm(), token_form=TokenForm(),
-                           members=workspace.memberships, new_token=new_token,
-                           balances=snapshot(workspace.id)), status
+                           members=sorted(workspace.memberships, key=lambda m: m.role != "owner"),
+                           balances=snapshot(workspace.id), **context), status
 
 
 @bp.post("/settings/plan")
@@ -77,9 +90,9 @@ def change_plan():
 def create_token():
     form = TokenForm()
     if form.validate_on_submit():
-        return _settings_page(accounts.create_token(current_user, form.name.data), 201)
-    flash("Token name is too long.", "error")
-    return _settings_page(status=422)
+        return _settings_page(new_token=accounts.create_token(current_user, form.name.data),
+                              status=201)
+    return _settings_page(token_form=form, status=422)
 
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")
@@ -91,3 +104,20 @@ def revoke_token(token_id: int):
         return render_template("errors/404.html"), 404
     flash("Token revoked.", "ok")
     return redirect(url_for("billing.settings"))
+
+
+@bp.post("/team/invite")
+@login_required
+def invite():
+    """Invite by email; the one-time link is shown once on the page and logged."""
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _settings_page(invite_form=form, status=422)
+    try:
+        token = accounts.invite(current_workspace(), current_user, form.email.data)
+    except accounts.AccountError as exc:
+        form.email.errors.append(str(exc))
+        return _settings_page(invite_form=form, status=422)
+    link = url_for("accounts.join", token=token, _external=True)
+    current_app.logger.info("Invitation for %s: %s", form.email.data, link)
+    return _settings_page(invite_link=link, status=201)

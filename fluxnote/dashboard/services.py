@@ -1,6 +1,6 @@
 """What the dashboard shows: balances, usage per member and per day, pace forecast."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -30,7 +30,8 @@ def overview(workspace: Workspace, now: datetime | None = None) -> dict:
         result[kind] = dict(bal, cost_per=plan.cost_per(kind),
                             forecast=forecast(kind, bal, plan.id, now),
                             members=member_usage(workspace.id, kind, bal["cycle_start"]),
-                            history=daily_usage(workspace.id, kind, bal["cycle_start"], now))
+                            history=daily_usage(workspace.id, kind, bal["cycle_start"],
+                                                bal["resets_at"], now))
     return result
 
 
@@ -62,17 +63,31 @@ def member_usage(workspace_id: int, kind: str, since: datetime) -> list[tuple[st
     return [(email, n) for email, n in rows]
 
 
-def daily_usage(workspace_id: int, kind: str, since: datetime, now: datetime) -> list[tuple[str, int]]:
-    """Captured credits per day from the cycle start to today (every day listed)."""
+@dataclass
+class Day:
+    label: str
+    count: int
+    height: int
+    future: bool
+
+
+def daily_usage(workspace_id: int, kind: str, since: datetime, until: datetime,
+                now: datetime) -> list[Day]:
+    """Captured credits per day over the whole cycle; days after today are `future`.
+
+    `height` (4–100 px) scales each day against the busiest day, for the bar chart.
+    """
     stamps = db.session.scalars(
         select(LedgerEntry.created_at)
         .where(LedgerEntry.workspace_id == workspace_id, LedgerEntry.kind == kind,
                LedgerEntry.entry_type == "capture", LedgerEntry.cycle_start == since)).all()
-    counts: dict[str, int] = {}
+    counts: dict[date, int] = {}
     for stamp in stamps:
-        counts[stamp.strftime("%b %d")] = counts.get(stamp.strftime("%b %d"), 0) + 1
-    days, day = [], since
-    while day.date() <= now.date():
-        days.append((day.strftime("%b %d"), counts.get(day.strftime("%b %d"), 0)))
+        counts[stamp.date()] = counts.get(stamp.date(), 0) + 1
+    peak = max(counts.values(), default=0) or 1
+    days, day = [], since.date()
+    while day < until.date():
+        n = counts.get(day, 0)
+        days.append(Day(f"{day:%b} {day.day}", n, 4 + round(96 * n / peak), day > now.date()))
         day += timedelta(days=1)
     return days

@@ -45,7 +45,7 @@ def test_counters_per_kind(client):
     video, image = card(html, "video"), card(html, "image")
     assert [stat(video, k) for k in ("allowance", "used", "reserved", "remaining")] == [50, 2, 1, 47]
     assert [stat(image, k) for k in ("allowance", "used", "reserved", "remaining")] == [2100, 40, 2, 2058]
-    assert "$0.30 / video" in video and "$0.007 / image" in image
+    assert "$0.30 per video" in video and "$0.007 per image" in image
 
 
 def test_countdown_points_at_the_refresh_date(client):
@@ -60,15 +60,18 @@ def test_usage_per_member_and_history_this_cycle(client):
     pro_team(client)
     image = card(client.get("/").data.decode(), "image")
     assert re.search(r"owner@example.com <b>30</b>.*member@example.com <b>10</b>", image, re.S)
-    today = datetime.now(timezone.utc).strftime("%b %d")
-    assert f'title="{today}: 40"' in image
+    today = datetime.now(timezone.utc)
+    assert f'title="{today:%b} {today.day}: 40"' in image
+    tomorrow = today + timedelta(days=1)
+    assert f'class="future" title="{tomorrow:%b} {tomorrow.day}: 0"' in image
 
 
 def test_pace_forecast_suggests_a_plan_when_the_pace_runs_out(client):
     pro_team(client)
     html = client.get("/").data.decode()
-    assert re.search(r"At this pace you run out on \w+ \d+ \(\d+ projected\) — Max would cover you",
+    assert re.search(r"At this pace you run out on \w+ \d+ \(\d+ projected this cycle\) — Max would cover you",
                      card(html, "video"))
+    assert "At this pace: about" in card(html, "image")
     assert "within your allowance" in card(html, "image")
 
 
