@@ -60,7 +60,8 @@ def _scene_spec(scene: Scene, start: float, index: int) -> SceneSpec:
         raise SpecError(f"Scene {index + 1} has no visual yet.")
     return SceneSpec(visual_path=storage.path_for(asset.storage_key), visual_kind=asset.kind,
                      start=round(start, 3), duration=scene.duration,
-                     motion=MOTIONS[index % 4] if asset.kind == "image" else "none")
+                     # by scene id: a scene keeps its camera move when the timeline is reordered
+                     motion=MOTIONS[scene.id % 4] if asset.kind == "image" else "none")
 
 
 def voiceover_path(project: Project) -> Path:

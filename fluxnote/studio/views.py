@@ -5,13 +5,17 @@ from flask_login import current_user, login_required
 
 from fluxnote.accounts.context import current_workspace
 from fluxnote.credits.services import InsufficientCredits
+from fluxnote.periodic import PERIODIC
 from fluxnote.studio import create, edits, forms, services
 from fluxnote.studio.models import Project
 from fluxnote.studio.page import editor_context, preview_png_for
 from fluxnote.studio.services import StudioError
+from fluxnote.studio.sweeper import sweep
 from fluxnote.uploads.services import UploadError, store_upload
 
 bp = Blueprint("studio", __name__)
+if sweep not in PERIODIC:
+    PERIODIC.append(sweep)
 
 
 @bp.before_request
