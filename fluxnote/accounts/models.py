@@ -59,6 +59,7 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     workspace: Mapped[Workspace] = relationship()
+    invited_by: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):

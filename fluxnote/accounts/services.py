@@ -6,7 +6,7 @@ and leave nothing written.
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -102,17 +102,31 @@ def invite(workspace: Workspace, inviter: User, email: str) -> str:
     return token
 
 
-def accept_invitation(user: User, token: str) -> Workspace:
-    """Join the invitation's workspace and switch to it. AccountError if invalid or used,
-    or if it was addressed to another email."""
+def open_invitation(user: User, token: str) -> Invitation:
+    """The pending invitation behind `token` for this user. AccountError if it is unknown,
+    already used, or addressed to another email."""
     inv = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
     if not inv or inv.accepted_at:
         raise AccountError("This invitation is invalid or has already been used.")
     if inv.email != user.email:
-        raise AccountError(f"This invitation was sent to {inv.email}.")
+        raise AccountError(f"This invitation was sent to {inv.email}; log in with that email to accept it.")
+    return inv
+
+
+def accept_invitation(user: User, token: str) -> Workspace:
+    """Join the invitation's workspace and switch to it. AccountError as `open_invitation`.
+
+    The invitation is consumed with a conditional write, so a double submit joins once.
+    """
+    inv = open_invitation(user, token)
+    consumed = db.session.execute(
+        update(Invitation).where(Invitation.id == inv.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=utcnow())).rowcount
+    if consumed != 1:
+        db.session.rollback()
+        raise AccountError("This invitation is invalid or has already been used.")
     if not membership(user.id, inv.workspace_id):
         db.session.add(Membership(workspace_id=inv.workspace_id, user_id=user.id, role="member"))
-    inv.accepted_at = utcnow()
     user.current_workspace_id = inv.workspace_id
     db.session.commit()
     return inv.workspace

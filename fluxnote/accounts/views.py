@@ -13,6 +13,8 @@ bp = Blueprint("accounts", __name__)
 def init_app(app) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Log in (or create an account) to continue."
+    login_manager.login_message_category = "info"
 
     @app.context_processor
     def _globals():
@@ -75,7 +77,12 @@ def join(token: str):
             return redirect(url_for("dashboard.index"))
         flash(f"You joined {workspace.name}.", "ok")
         return redirect(url_for("dashboard.index"))
-    return render_template("accounts/join.html", token=token)
+    try:
+        invitation, problem = services.open_invitation(current_user, token), None
+    except services.AccountError as exc:
+        invitation, problem = None, str(exc)
+    return render_template("accounts/join.html", token=token, invitation=invitation,
+                           problem=problem), 200 if invitation else 404
 
 
 @bp.post("/workspaces/<int:workspace_id>/switch")

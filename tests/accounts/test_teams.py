@@ -71,8 +71,11 @@ def test_invitation_only_for_its_email_and_only_once(app):
     token = invite(owner_client, "someone@example.com")
     stranger = app.test_client()
     login(stranger, make_user("stranger@example.com"))
+    page = stranger.get(f"/invite/{token}")
+    assert page.status_code == 404 and b"This invitation was sent to someone@example.com" in page.data
     stranger.post(f"/invite/{token}")
-    assert b"This invitation was sent to someone@example.com." in stranger.get("/").data
+    assert b"This invitation was sent to someone@example.com" in stranger.get("/").data
+    assert member_client.get(f"/invite/{token}").status_code == 404
     used = db.session.scalar(select(Invitation).where(Invitation.email == "member@example.com"))
     assert used.accepted_at is not None
     assert db.session.scalar(select(func.count()).select_from(Membership).where(
@@ -95,14 +98,19 @@ def test_new_person_follows_link_signs_up_and_joins(app, client):
     token = invite(owner_client, "new@example.com")
     r = client.get(f"/invite/{token}")
     assert r.headers["Location"] == f"/login?next=%2Finvite%2F{token}"
+    assert b"Log in (or create an account) to continue." in client.get(r.headers["Location"]).data
     login_page = client.get(r.headers["Location"]).data.decode()
     signup_link = re.search(r'href="(/signup\?next=[^"]+)"', login_page).group(1)
     r = client.post(signup_link.replace("&amp;", "&"),
                     data={"email": "new@example.com", "password": "password123"})
     assert r.headers["Location"] == f"/invite/{token}"
+    page = client.get(f"/invite/{token}").data.decode()
+    assert "Join owner&#39;s workspace" in page and "owner@example.com invited you" in page
     client.post(f"/invite/{token}")
     body = client.get("/").data
     assert b"owner&#39;s workspace" in body
+    assert client.post(f"/invite/{token}").headers["Location"] == "/"
+    assert b"already been used" in client.get("/").data
 
 
 def test_only_the_owner_can_invite_or_change_the_plan(app):
