@@ -22,6 +22,7 @@ def from_env() -> dict:
         "PRODUCTION": os.environ.get("FLUXNOTE_ENV") == "production",
         "PROVIDER_KEYS": {k: os.environ.get(k, "") for k in PROVIDER_ENV},
         "OPENAI_BASE_URL": os.environ.get("OPENAI_BASE_URL", ""),
+        "BILLING_BACKEND": os.environ.get("FLUXNOTE_BILLING", "selfhosted"),
         "PROVIDER_SETTINGS": {k: os.environ.get(k, "") for k in PROVIDER_SETTINGS_ENV},
     }
 
