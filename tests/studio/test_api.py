@@ -1,0 +1,115 @@
+"""Studio API: catalogues, quick create, patch validation, undo, duplicate, isolation."""
+import pytest
+
+from fluxnote.studio.build import build_project
+from tests.conftest import auth, make_token, make_user
+from tests.studio.conftest import short_project
+
+
+def test_templates_and_caption_styles_are_listed(studio):
+    client, headers = studio["client"], studio["headers"]
+    templates = client.get("/api/v1/templates", headers=headers).get_json()
+    assert {t["id"] for t in templates} == {"news", "reddit_story", "faceless_explainer", "listicle",
+                                            "ugc_ad", "quote"}
+    styles = {s["id"] for s in client.get("/api/v1/caption-styles", headers=headers).get_json()}
+    assert len(styles) >= 8
+    for t in templates:
+        assert t["caption_style"] in styles and t["scene_count"] == len(t["structure"]) and t["music_mood"]
+
+
+def test_quick_create_makes_a_buildable_project_for_free(studio):
+    client, headers = studio["client"], studio["headers"]
+    created = client.post("/api/v1/projects", headers=headers,
+                          json={"topic": "Why cats purr", "template": "listicle", "aspect": "1:1"})
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["status"] == "building" and body["aspect"] == "1:1" and body["caption_style"] == "kinetic_pop"
+    assert len(body["scenes"]) == 7 and body["generations"] == [] and "cost" not in body
+    assert any("Number 5" in s["text"] for s in body["scenes"])
+    build_project(body["id"])
+    ready = client.get(f"/api/v1/projects/{body['id']}", headers=headers).get_json()
+    assert ready["status"] == "ready"
+    assert all(s["asset_id"] and s["words"] and s["duration_s"] > 1 for s in ready["scenes"])
+    assert 15 < ready["duration_s"] < 70
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"topic": "cats"}, "template"),
+    ({"template": "quote"}, "topic"),
+    ({"topic": "cats", "template": "nope"}, "template"),
+    ({"topic": "cats", "template": "quote", "caption_style": "comic_sans"}, "caption_style"),
+    ({"topic": "cats", "template": "quote", "visuals": "magic"}, "visuals"),
+    ({"topic": "cats", "template": "quote", "voice": "nobody"}, "voice"),
+    ({"topic": "cats", "template": "quote", "aspect": "4:3"}, "aspect"),
+    ({"topic": 5, "template": "quote"}, "topic"),
+    ({"topic": "cats", "template": "quote", "colour": "red"}, "colour"),
+])
+def test_bad_quick_create_is_422_with_the_field_and_creates_nothing(studio, body, field):
+    client, headers = studio["client"], studio["headers"]
+    answer = client.post("/api/v1/projects", headers=headers, json=body)
+    assert answer.status_code == 422 and answer.get_json()["error"]["field"] == field
+    assert client.get("/api/v1/projects", headers=headers).get_json() == []
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"voice": "nobody"}, "voice"),
+    ({"caption_style": "nope"}, "caption_style"),
+    ({"caption_overrides": {"text_color": "red"}}, "caption_overrides"),
+    ({"aspect": "2:1"}, "aspect"),
+    ({"music": {"volume": 3}}, "music.volume"),
+    ({"scenes": [{"id": 0, "text": "x"}]}, "scene_id"),
+    ({"scene_order": []}, "scene_order"),
+    ({"colour": 1}, "colour"),
+])
+def test_bad_patch_is_422_and_changes_nothing(studio, patch, field):
+    project = short_project(studio, ["One short line."])
+    client, headers = studio["client"], studio["headers"]
+    answer = client.patch(f"/api/v1/projects/{project['id']}", headers=headers, json=patch)
+    assert answer.status_code == 422 and answer.get_json()["error"]["field"] == field
+    assert client.get(f"/api/v1/projects/{project['id']}", headers=headers).get_json() == project
+
+
+def test_trim_past_the_narration_is_refused(studio):
+    project = short_project(studio, ["One short line."])
+    scene = project["scenes"][0]
+    answer = studio["client"].patch(f"/api/v1/projects/{project['id']}", headers=studio["headers"],
+                                    json={"scenes": [{"id": scene["id"], "trim_start": 30}]})
+    assert answer.status_code == 422 and answer.get_json()["error"]["field"] == "scenes.trim_start"
+
+
+def test_split_shares_the_narration_and_undo_restores(studio):
+    project = short_project(studio, ["Octopuses have three hearts and blue blood."])
+    client, headers, pid = studio["client"], studio["headers"], project["id"]
+    scene = project["scenes"][0]
+    split = client.patch(f"/api/v1/projects/{pid}", headers=headers,
+                         json={"split": {"scene_id": scene["id"], "word": 4}}).get_json()
+    first, second = split["scenes"]
+    assert first["text"] == "Octopuses have three hearts" and second["text"] == "and blue blood."
+    assert abs(first["duration_s"] + second["duration_s"] - scene["duration_s"]) < 0.35
+    assert first["asset_id"] == second["asset_id"] == scene["asset_id"]
+    undone = client.post(f"/api/v1/projects/{pid}/undo", headers=headers)
+    assert undone.status_code == 200 and undone.get_json()["scenes"] == project["scenes"]
+    assert client.post(f"/api/v1/projects/{pid}/undo", headers=headers).status_code == 200  # the setup edit
+    assert client.post(f"/api/v1/projects/{pid}/undo", headers=headers).status_code == 409
+
+
+def test_editing_a_scene_text_revoices_it(studio):
+    project = short_project(studio, ["Short."])
+    client, headers, pid = studio["client"], studio["headers"], project["id"]
+    scene = project["scenes"][0]
+    edited = client.patch(f"/api/v1/projects/{pid}", headers=headers, json={
+        "scenes": [{"id": scene["id"], "text": "A much longer line that takes clearly more time to say."}]}).get_json()
+    new = edited["scenes"][0]
+    assert [w["text"] for w in new["words"]][:3] == ["A", "much", "longer"]
+    assert new["duration_s"] > scene["duration_s"] + 1
+
+
+def test_projects_of_other_workspaces_are_404(studio):
+    project = short_project(studio, ["Private."])
+    stranger = auth(make_token(make_user()))
+    client = studio["client"]
+    for call in (client.get, client.patch, client.post):
+        path = f"/api/v1/projects/{project['id']}" + ("/duplicate" if call == client.post else "")
+        answer = call(path, headers=stranger, json={"aspect": "1:1"})
+        assert answer.status_code == 404
+    assert client.get("/api/v1/projects", headers=stranger).get_json() == []
