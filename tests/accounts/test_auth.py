@@ -100,3 +100,15 @@ def test_csrf_is_enforced_on_forms(tmp_path, redis_url):
         assert db.session.scalar(select(Workspace.plan)) == "max"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_login_is_rate_limited(tmp_path, redis_url):
+    app = build_app(tmp_path, redis_url, RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        statuses = [client.post("/login", data={"email": "x@example.com", "password": "wrong-pass"}
+                                ).status_code for _ in range(21)]
+        assert statuses[:20] == [422] * 20 and statuses[20] == 429
+        assert client.get("/login").status_code == 200
+        db.session.remove()
+        db.engine.dispose()
