@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from fluxnote.accounts.models import Workspace
+from fluxnote.accounts.models import User, Workspace
+from fluxnote.accounts.services import create_token
 from fluxnote.billing import backends
 from fluxnote.credits import services as credits
 from fluxnote.credits.models import LedgerEntry
@@ -98,3 +99,15 @@ def test_refused_payment_changes_nothing(client, monkeypatch):
     body = client.get("/api/v1/credits", headers=auth(token)).json
     assert body["plan"] == "free" and body["video"]["allowance"] == 1
 
+
+
+def test_plan_changes_on_postgresql(pg_app):
+    client = pg_app.test_client()
+    client.post("/signup", data={"email": "pg@example.com", "password": "password123"})
+    token = create_token(db.session.scalar(select(User).where(User.email == "pg@example.com")), "t")
+    client.post("/settings/plan", data={"plan": "pro"})
+    client.post("/settings/plan", data={"plan": "rise"})
+    body = client.get("/api/v1/credits", headers=auth(token)).json
+    assert (body["plan"], body["video"]["allowance"], body["image"]["remaining"]) == ("pro", 50, 2100)
+    ws = db.session.get(Workspace, body["workspace_id"])
+    assert ws.pending_plan == "rise"
