@@ -1,0 +1,60 @@
+"""Everything in the studio is free; only generations the creator asks for spend credits."""
+import pytest
+
+from fluxnote.credits.services import ledger_sum
+from fluxnote.generation.models import Generation
+from fluxnote.extensions import db
+from fluxnote.studio.models import Project
+from tests.render.conftest import run_render_jobs
+from tests.render.test_jobs import spend_everything
+from tests.studio.conftest import balances, short_project
+
+
+@pytest.mark.parametrize("broke", [False, True], ids=["with-credits", "at-zero-credits"])
+def test_quick_create_restyle_voice_swap_duplicate_and_render_leave_credits_alone(studio, broke):
+    client, headers, user = studio["client"], studio["headers"], studio["user"]
+    if broke:
+        spend_everything(user)
+    ws = user.current_workspace_id
+    before = balances(ws), ledger_sum(ws, "image"), ledger_sum(ws, "video")
+    project = short_project(studio, ["Credits stay put."])
+    pid = project["id"]
+    assert client.patch(f"/api/v1/projects/{pid}", headers=headers,
+                        json={"caption_style": "typewriter", "caption_overrides": {"size": 90}}).status_code == 200
+    swapped = client.patch(f"/api/v1/projects/{pid}", headers=headers, json={"voice": "piper-joe-deep"})
+    assert swapped.status_code == 200
+    assert swapped.get_json()["scenes"][0]["duration_s"] != project["scenes"][0]["duration_s"]  # re-voiced
+    variant = client.post(f"/api/v1/projects/{pid}/duplicate", headers=headers)
+    assert variant.status_code == 201
+    render = client.post(f"/api/v1/projects/{variant.get_json()['id']}/renders", headers=headers)
+    assert render.status_code == 202
+    assert run_render_jobs() == 1
+    done = client.get(f"/api/v1/renders/{render.get_json()['id']}", headers=headers).get_json()
+    assert done["status"] == "succeeded", done
+    assert (balances(ws), ledger_sum(ws, "image"), ledger_sum(ws, "video")) == before
+
+
+def test_generated_visuals_state_their_cost_and_reserve_one_credit_per_scene(studio):
+    client, headers, user = studio["client"], studio["headers"], studio["user"]
+    ws = user.current_workspace_id
+    before = balances(ws)["image"]
+    created = client.post("/api/v1/projects", headers=headers,
+                          json={"topic": "tide pools", "template": "quote", "visuals": "generate_images"})
+    assert created.status_code == 201
+    body = created.get_json()
+    scenes = len(body["scenes"])
+    assert body["cost"] == {"kind": "image", "credits": scenes} and len(body["generations"]) == scenes
+    remaining, used, reserved = balances(ws)["image"]
+    assert remaining == before[0] - scenes and reserved == before[2] + scenes
+
+
+def test_out_of_credits_generated_visuals_are_402_and_create_nothing(studio):
+    client, headers, user = studio["client"], studio["headers"], studio["user"]
+    spend_everything(user)
+    answer = client.post("/api/v1/projects", headers=headers,
+                         json={"topic": "tide pools", "template": "quote", "visuals": "generate_video"})
+    assert answer.status_code == 402
+    error = answer.get_json()["error"]
+    assert error["code"] == "insufficient_credits" and error["kind"] == "video" and error["remaining"] == 0
+    db.session.commit()
+    assert db.session.query(Project).count() == 0 and db.session.query(Generation).count() == 0
