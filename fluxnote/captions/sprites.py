@@ -57,6 +57,7 @@ class SpriteRenderer:
         ascent, descent = self.font.getmetrics()
         self.ascent, self.line_h = ascent, round((ascent + descent) * 1.02)
         self.max_width = frame_w * (0.8 if style.effect == "lower_third" else 0.86) - 2 * self.pad
+        self._shadows: dict[bytes, Image.Image] = {}
 
     def layout(self, page: Page) -> PageLayout:
         """Break the page into centred (or, for lower-thirds, left-aligned) lines."""
@@ -203,17 +204,26 @@ class SpriteRenderer:
             radius=round(self.font_size * 0.2), fill=rgba(self.style.box_color))
         return img
 
+    def _shadow(self, alpha: Image.Image) -> Image.Image:
+        """A soft drop shadow of the text; states that differ only in colour share it."""
+        key = hashlib.blake2b(alpha.tobytes(), digest_size=16).digest()
+        if key not in self._shadows:
+            if len(self._shadows) > 16:
+                self._shadows.clear()
+            offset = max(2, round(self.font_size * 0.05))
+            soft = alpha.filter(ImageFilter.BoxBlur(max(1, offset // 2)))
+            soft = ImageChops.multiply(soft, Image.new("L", alpha.size, 150))
+            shade = Image.new("RGBA", alpha.size, (0, 0, 0, 0))
+            shade.paste((0, 0, 0, 255), (offset, offset), soft.crop((0, 0, alpha.width - offset,
+                                                                     alpha.height - offset)))
+            self._shadows[key] = shade
+        return self._shadows[key]
+
     def _stack(self, layout: PageLayout, words: Image.Image, base: Image.Image | None = None,
                shadow: bool = False) -> Image.Image:
         out = base if base is not None else Image.new("RGBA", layout.size, (0, 0, 0, 0))
         if shadow:
-            offset = max(2, round(self.font_size * 0.05))
-            alpha = words.getchannel("A").filter(ImageFilter.GaussianBlur(offset / 2))
-            alpha = ImageChops.multiply(alpha, Image.new("L", layout.size, 150))
-            shade = Image.new("RGBA", layout.size, (0, 0, 0, 0))
-            shade.paste((0, 0, 0, 255), (offset, offset), alpha.crop((0, 0, layout.size[0] - offset,
-                                                                       layout.size[1] - offset)))
-            out = Image.alpha_composite(out, shade)
+            out = Image.alpha_composite(out, self._shadow(words.getchannel("A")))
         return Image.alpha_composite(out, words)
 
 

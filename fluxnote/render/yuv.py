@@ -1,8 +1,7 @@
 """I420 (yuv420p) frame helpers: the frame loop works on planes, never on RGB.
 
-Coefficients are BT.601 limited range, the same as OpenCV's COLOR_RGB2YUV_I420, so
-visuals converted by OpenCV and captions converted here match; the encoder tags the
-stream accordingly.
+Everything is converted by OpenCV's COLOR_RGB2YUV_I420 (BT.601, limited range), so
+visuals and captions match; the encoder tags the stream accordingly.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-_MATRIX = np.array([[65.481, 128.553, 24.966],
-                    [-37.797, -74.203, 112.0],
+_CHROMA = np.array([[-37.797, -74.203, 112.0],
                     [112.0, -93.786, -18.214]], dtype=np.float32) / 255.0
-_OFFSET = np.array([16.0, 128.0, 128.0], dtype=np.float32)
 
 
 def planes(frame: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -28,11 +25,23 @@ def planes(frame: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.n
 
 
 def rgb_to_i420(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """An RGB uint8 image with even sides -> separate (Y, U, V) planes (contiguous)."""
+    """An RGB uint8 image with even sides -> contiguous (Y, U, V) planes, chroma
+    averaged over each 2x2 block (OpenCV's I420 conversion only samples one pixel)."""
     height, width = rgb.shape[:2]
-    packed = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
-    y, u, v = planes(packed, width, height)
-    return y.copy(), u.copy(), v.copy()
+    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)[:height]
+    half = cv2.resize(rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA).astype(np.float32)
+    u, v = _chroma(half, 128.0)
+    return np.ascontiguousarray(luma), u, v
+
+
+def _chroma(rgb_half: np.ndarray, offset) -> tuple[np.ndarray, np.ndarray]:
+    """BT.601 limited-range U and V of float RGB, plus `offset` (128, or 128 * alpha
+    for premultiplied colour), as uint8 planes."""
+    uv = cv2.transform(rgb_half, _CHROMA)
+    if not np.isscalar(offset):
+        offset = offset[..., None]
+    uv = np.clip(np.rint(uv + offset), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(uv[..., 0]), np.ascontiguousarray(uv[..., 1])
 
 
 @dataclass(frozen=True)
@@ -49,26 +58,27 @@ class YuvSprite:
 
 
 def sprite_from_rgba(rgba: np.ndarray, x: int, y: int) -> YuvSprite | None:
-    """Premultiply a straight-alpha RGBA image (even sides) into YUV planes.
+    """Premultiply a straight-alpha RGBA image (even sides) into I420 planes.
 
-    Chroma and alpha are averaged over 2x2 blocks after premultiplying, which is the
-    correct way to subsample a transparent image. Returns None when fully transparent.
+    Luma: the conversion is affine, so converting the premultiplied RGB with OpenCV and
+    removing the offset's share of the transparent part, (1 - a) * 16, gives a * Y.
+    Chroma and alpha are averaged over 2x2 blocks after premultiplying (the correct
+    way to subsample a transparent image). Returns None when fully transparent.
     """
-    alpha = rgba[..., 3].astype(np.float32) / 255.0
-    if not alpha.any():
+    alpha = cv2.extractChannel(rgba, 3)
+    if not cv2.countNonZero(alpha):
         return None
-    yuv = rgba[..., :3].astype(np.float32) @ _MATRIX.T + _OFFSET
-    premultiplied = yuv * alpha[..., None]
     height, width = alpha.shape
+    premultiplied = cv2.multiply(cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB), cv2.merge([alpha] * 3), scale=1 / 255)
+    luma = cv2.cvtColor(premultiplied, cv2.COLOR_RGB2YUV_I420)[:height]
+    clear = 255 - alpha
+    luma = cv2.subtract(luma, cv2.multiply(clear, np.full_like(clear, 16), scale=1 / 255))
     half = (width // 2, height // 2)
-    chroma = cv2.resize(premultiplied[..., 1:], half, interpolation=cv2.INTER_AREA)
-    alpha_c = cv2.resize(alpha, half, interpolation=cv2.INTER_AREA)
-    return YuvSprite(x, y, _u8(premultiplied[..., 0]), _u8(255 - alpha * 255),
-                     _u8(chroma[..., 0]), _u8(chroma[..., 1]), _u8(255 - alpha_c * 255))
-
-
-def _u8(values: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(np.clip(np.rint(values), 0, 255).astype(np.uint8))
+    alpha_half = cv2.resize(alpha, half, interpolation=cv2.INTER_AREA)
+    pm_half = cv2.resize(premultiplied, half, interpolation=cv2.INTER_AREA).astype(np.float32)
+    u, v = _chroma(pm_half, alpha_half.astype(np.float32) * (128.0 / 255.0))
+    clear_half = 255 - alpha_half
+    return YuvSprite(x, y, luma, clear, u, v, clear_half)
 
 
 def blend(frame: np.ndarray, width: int, height: int, sprite: YuvSprite) -> None:
