@@ -12,7 +12,9 @@ import itertools
 
 import numpy as np
 
-from fluxnote.voice.audio import stretch
+from fluxnote.voice.align import RATE as ALIGN_RATE
+from fluxnote.voice.align import align_samples
+from fluxnote.voice.audio import resample, stretch
 from fluxnote.voice.normalize import Token, sentences, speech_text
 from fluxnote.voice.timing import Speech, to_words
 
@@ -42,7 +44,10 @@ def synthesize(tokens: list[Token], length_scale: float = 1.0, pitch: float = 1.
     gap = np.zeros(int(rate * SENTENCE_GAP_S * length_scale), dtype=np.float32)
     for sentence in sentences(tokens):
         audio, phones = _speak(voice, speech_text(sentence)[0], length_scale * pitch)
-        spans += _token_spans(voice, sentence, phones, offset, rate)
+        if phones:
+            spans += _token_spans(sentence, phones, offset, rate)
+        else:  # a model without alignment output: fall back to offline alignment
+            spans += _aligned_spans(sentence, audio, offset, rate)
         pieces += [audio, gap]
         offset += len(audio) + len(gap)
     samples = np.concatenate(pieces[:-1]) if pieces else np.zeros(0, dtype=np.float32)
@@ -72,7 +77,13 @@ def _speak(voice, text: str, length_scale: float) -> tuple[np.ndarray, list[tupl
     return (np.concatenate(audio) if audio else np.zeros(0, np.float32)), phones
 
 
-def _token_spans(voice, sentence: list[Token], phones: list[tuple[str, int, int]],
+def _aligned_spans(sentence: list[Token], audio: np.ndarray, offset: int,
+                   rate: int) -> list[tuple[float, float] | None]:
+    words = align_samples(resample(audio, rate, ALIGN_RATE), ALIGN_RATE, sentence)
+    return [(offset / rate + w.start, offset / rate + w.end) for w in words]
+
+
+def _token_spans(sentence: list[Token], phones: list[tuple[str, int, int]],
                  offset: int, rate: int) -> list[tuple[float, float] | None]:
     owner: list[int] = []
     template: list[str] = []
@@ -81,7 +92,7 @@ def _token_spans(voice, sentence: list[Token], phones: list[tuple[str, int, int]
             template.append(ph)
             owner.append(j)
     spans: list[tuple[float, float] | None] = [None] * len(sentence)
-    if not phones or not template:
+    if not template:
         return spans
     for (_, start, end), k in zip(phones, match_sequences([p[0] for p in phones], template)):
         j = owner[k]

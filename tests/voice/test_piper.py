@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from fluxnote.voice import piper_tts, services
-from fluxnote.voice.normalize import script_words
+from fluxnote.voice.normalize import tokenize
 from tests.voice.conftest import assert_sane_timings, decode_wav
 
 TEXT = "Most people never notice the small things. But the ocean covers seventy percent of our planet."
@@ -96,3 +96,19 @@ def _median_pitch(path) -> float:
         if corr[lag] > 0.4 * corr[0]:
             pitches.append(rate / lag)
     return float(np.median(pitches))
+
+
+def test_a_model_without_alignments_falls_back_to_offline_alignment(monkeypatch, tmp_path):
+    from piper.voice import PiperVoice
+    original = PiperVoice.synthesize
+
+    def without_alignments(self, text, syn_config=None, include_alignments=False):
+        for chunk in original(self, text, syn_config, include_alignments):
+            chunk.phoneme_alignments = None
+            yield chunk
+
+    monkeypatch.setattr(PiperVoice, "synthesize", without_alignments)
+    speech = piper_tts.synthesize(tokenize(TEXT))
+    assert [w.text for w in speech.words] == TEXT.split()
+    assert_sane_timings(speech.words, speech.duration_s)
+    assert speech.words[7].start > speech.words[6].end + 0.1  # the sentence pause is found
