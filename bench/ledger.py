@@ -86,12 +86,12 @@ def ledger_work(app, ws: int, user_id: int):
         with app.app_context():
             while not stop.is_set():
                 try:
-                    hold = credits.reserve(ws, KIND, uuid.uuid4().hex, user_id)[0]
+                    hold_id = credits.reserve(ws, KIND, uuid.uuid4().hex, user_id)[0].id
                     db.session.commit()
                 except credits.InsufficientCredits:
                     db.session.rollback()
                     break
-                credits.capture(hold.id)
+                credits.capture(hold_id)
                 db.session.commit()
                 done += 1
             db.session.remove()

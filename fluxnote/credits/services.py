@@ -25,15 +25,16 @@ Rules:
 """
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.orm import make_transient_to_detached
 
 from fluxnote.accounts.models import Workspace
 from fluxnote.billing.plans import KINDS, get_plan
 from fluxnote.credits.cycles import cycle_containing
 from fluxnote.credits.models import CreditBalance, CreditHold, LedgerEntry
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
+from fluxnote.models import UTCDateTime, utcnow
 
 REFRESH_BATCH = 500
 
@@ -80,24 +81,24 @@ def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: 
     if count < 1:
         raise ValueError("count must be at least 1")
     now = now or utcnow()
-    cycle_start = _debit(workspace_id, kind, count, now)
+    debit = {"ws": workspace_id, "k": kind, "n": count, "now": now}
+    cycle_start = _execute(_DEBIT, debit).scalar_one_or_none()
     if cycle_start is None:
         # Also when another transaction won the refresh race: the balance is current now.
         _refresh_if_due(workspace_id, now)
-        cycle_start = _debit(workspace_id, kind, count, now)
+        cycle_start = _execute(_DEBIT, debit).scalar_one_or_none()
     if cycle_start is None:
         bal = _balance(workspace_id, kind)
         raise InsufficientCredits(kind, bal.remaining, bal.cycle_end)
     refs = [ref] if count == 1 else [f"{ref}:{i}" for i in range(count)]
-    holds = db.session.scalars(
-        insert(CreditHold).returning(CreditHold, sort_by_parameter_order=True),
-        [dict(workspace_id=workspace_id, kind=kind, ref=r, state="held", cycle_start=cycle_start,
-              user_id=user_id, created_at=now) for r in refs]).all()
-    _execute(insert(LedgerEntry), [
-        dict(workspace_id=workspace_id, kind=kind, entry_type="reserve", delta=-1,
-             cycle_start=cycle_start, idempotency_key=f"reserve:{h.id}", hold_id=h.id,
-             user_id=user_id, reason=None, created_at=now) for h in holds])
-    return holds
+    rows = [dict(workspace_id=workspace_id, kind=kind, ref=r, state="held", cycle_start=cycle_start,
+                 user_id=user_id, created_at=now, resolved_at=None) for r in refs]
+    for row, hold_id in zip(rows, _execute(_INSERT_HOLDS, rows).scalars()):
+        row["id"] = hold_id
+    _execute(_INSERT_ENTRY, [_entry_row(workspace_id, kind, "reserve", -1, cycle_start,
+                                        f"reserve:{row['id']}", user_id, now, row["id"])
+                             for row in rows])
+    return [_persistent(CreditHold(**row)) for row in rows]
 
 
 def capture(hold_id: int, user_id: int | None = None, now: datetime | None = None) -> bool:
@@ -108,10 +109,11 @@ def capture(hold_id: int, user_id: int | None = None, now: datetime | None = Non
     hold = _resolve(hold_id, "captured", now)
     if hold is None:
         return False
-    if not _update_balance(hold, reserved=CreditBalance.reserved - 1, used=CreditBalance.used + 1):
-        _uncarry(hold)
     _entry(hold.workspace_id, hold.kind, "capture", 0, hold.cycle_start, f"capture:{hold.id}",
-           user_id or hold.user_id, now, hold_id=hold.id)
+           user_id or hold.user_id, now, hold.id)
+    # Last, so the balance row stays locked for as short a time as possible.
+    if not _settle(_SPEND, hold):
+        _settle(_UNCARRY, hold)
     return True
 
 
@@ -125,14 +127,13 @@ def release(hold_id: int, user_id: int | None = None, reason: str | None = None,
     hold = _resolve(hold_id, "released", now)
     if hold is None:
         return False
-    if _update_balance(hold, reserved=CreditBalance.reserved - 1,
-                       remaining=CreditBalance.remaining + 1):
+    if _settle(_REFUND, hold):
         entry_type, delta = "release", 1
     else:
-        _uncarry(hold)
+        _settle(_UNCARRY, hold)
         entry_type, delta = "release_expired", 0
     _entry(hold.workspace_id, hold.kind, entry_type, delta, hold.cycle_start, f"release:{hold.id}",
-           user_id or hold.user_id, now, hold_id=hold.id, reason=reason)
+           user_id or hold.user_id, now, hold.id, reason)
     return True
 
 
@@ -170,7 +171,7 @@ def refresh_due(now: datetime | None = None) -> int:
     """Refresh workspaces whose cycle has ended, nobody needing to log in (the periodic
     job; at most REFRESH_BATCH per pass, each committed on its own). Returns the count."""
     now = now or utcnow()
-    ids = db.session.scalars(select(CreditBalance.workspace_id.distinct())
+    ids = db.session.scalars(select(CreditBalance.workspace_id).distinct()
                              .where(CreditBalance.cycle_end <= now)
                              .order_by(CreditBalance.workspace_id).limit(REFRESH_BATCH)).all()
     db.session.rollback()
@@ -198,45 +199,53 @@ def ledger_sum(workspace_id: int, kind: str) -> int:
 
 
 def _execute(statement, params=None):
-    """Run a Core-style statement on the session's transaction, skipping ORM bookkeeping."""
-    return db.session.execute(statement, params,
-                              execution_options={"synchronize_session": False})
+    """Run a Core statement on the session's connection: no ORM bookkeeping, no autoflush."""
+    return db.session.connection().execute(statement, params)
 
 
-def _debit(workspace_id: int, kind: str, count: int, now: datetime) -> datetime | None:
-    return _execute(
-        update(CreditBalance)
-        .where(CreditBalance.workspace_id == workspace_id, CreditBalance.kind == kind,
-               CreditBalance.remaining >= count, CreditBalance.cycle_end > now)
-        .values(remaining=CreditBalance.remaining - count,
-                reserved=CreditBalance.reserved + count)
-        .returning(CreditBalance.cycle_start)).scalar_one_or_none()
+# The hot statements are built once: building and caching-keying a statement per call
+# costs more than its round trip.
+_B, _H = CreditBalance.__table__, CreditHold.__table__
+_AT = bindparam("now", type_=UTCDateTime())
+
+_DEBIT = (update(_B)
+          .where(_B.c.workspace_id == bindparam("ws"), _B.c.kind == bindparam("k"),
+                 _B.c.remaining >= bindparam("n"), _B.c.cycle_end > _AT)
+          .values(remaining=_B.c.remaining - bindparam("n"),
+                  reserved=_B.c.reserved + bindparam("n"))
+          .returning(_B.c.cycle_start))
+_INSERT_HOLDS = insert(_H).returning(_H.c.id, sort_by_parameter_order=True)
+_INSERT_ENTRY = insert(LedgerEntry.__table__)
+_RESOLVE = (update(_H).where(_H.c.id == bindparam("hold"), _H.c.state == "held")
+            .values(state=bindparam("new_state"), resolved_at=_AT)
+            .returning(_H.c.id, _H.c.workspace_id, _H.c.kind, _H.c.cycle_start, _H.c.user_id))
+_OF_HOLD = (_B.c.workspace_id == bindparam("ws"), _B.c.kind == bindparam("k"))
+_IN_CYCLE = _B.c.cycle_start == bindparam("cycle", type_=UTCDateTime())
+_SPEND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(reserved=_B.c.reserved - 1,
+                                                        used=_B.c.used + 1)
+_REFUND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(reserved=_B.c.reserved - 1,
+                                                         remaining=_B.c.remaining + 1)
+_UNCARRY = update(_B).where(*_OF_HOLD).values(carried=_B.c.carried - 1)
 
 
 def _resolve(hold_id: int, state: str, now: datetime) -> Row | None:
     """Move a held hold to `state`; its (id, workspace_id, kind, cycle_start, user_id), or
-    None if it was not held (row count checked through RETURNING)."""
-    return _execute(
-        update(CreditHold).where(CreditHold.id == hold_id, CreditHold.state == "held")
-        .values(state=state, resolved_at=now)
-        .returning(CreditHold.id, CreditHold.workspace_id, CreditHold.kind,
-                   CreditHold.cycle_start, CreditHold.user_id)).one_or_none()
+    None if it was not held (the row count, checked through RETURNING)."""
+    return _execute(_RESOLVE, {"hold": hold_id, "new_state": state, "now": now}).one_or_none()
 
 
-def _update_balance(hold: Row, **values) -> bool:
-    """Apply `values` to the hold's balance if the hold belongs to the current cycle."""
-    result = _execute(
-        update(CreditBalance)
-        .where(CreditBalance.workspace_id == hold.workspace_id, CreditBalance.kind == hold.kind,
-               CreditBalance.cycle_start == hold.cycle_start)
-        .values(**values))
-    return result.rowcount == 1
+def _settle(statement, hold: Row) -> bool:
+    """Apply one balance change for a resolved hold; False if no row matched (for _SPEND
+    and _REFUND: the hold is from an earlier cycle, its credit was carried)."""
+    params = {"ws": hold.workspace_id, "k": hold.kind, "cycle": hold.cycle_start}
+    return _execute(statement, params).rowcount == 1
 
 
-def _uncarry(hold: Row) -> None:
-    _execute(update(CreditBalance)
-             .where(CreditBalance.workspace_id == hold.workspace_id, CreditBalance.kind == hold.kind)
-             .values(carried=CreditBalance.carried - 1))
+def _persistent(hold: CreditHold) -> CreditHold:
+    """Attach a hold built from its inserted row to the session without another query."""
+    make_transient_to_detached(hold)
+    db.session.add(hold)
+    return hold
 
 
 def _refresh_if_due(workspace_id: int, now: datetime) -> bool:
@@ -288,10 +297,14 @@ def _balance(workspace_id: int, kind: str) -> CreditBalance:
         .execution_options(populate_existing=True)).scalar_one()
 
 
-def _entry(workspace_id: int, kind: str, entry_type: str, delta: int, cycle_start: datetime,
-           key: str, user_id: int | None, now: datetime, hold_id: int | None = None,
-           reason: str | None = None) -> None:
-    _execute(insert(LedgerEntry).values(
-        workspace_id=workspace_id, kind=kind, entry_type=entry_type, delta=delta,
-        cycle_start=cycle_start, idempotency_key=key, hold_id=hold_id, user_id=user_id,
-        reason=reason, created_at=now))
+def _entry_row(workspace_id: int, kind: str, entry_type: str, delta: int, cycle_start: datetime,
+               key: str, user_id: int | None, now: datetime, hold_id: int | None = None,
+               reason: str | None = None) -> dict:
+    return dict(workspace_id=workspace_id, kind=kind, entry_type=entry_type, delta=delta,
+                cycle_start=cycle_start, idempotency_key=key, hold_id=hold_id, user_id=user_id,
+                reason=reason, created_at=now)
+
+
+def _entry(*args, **kwargs) -> None:
+    """Append one ledger entry (arguments as for _entry_row)."""
+    _execute(_INSERT_ENTRY, _entry_row(*args, **kwargs))
