@@ -1,0 +1,171 @@
+"""Faults: Redis stopped and restarted around generations, a worker SIGKILLed mid-job,
+SQLite busy under parallel writes. Afterwards every hold is resolved and the ledger
+balances. Redis here is a dedicated server started by the test, never the shared one."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+
+from fluxnote.extensions import db
+from fluxnote.models import utcnow
+from fluxnote.tasks import run_worker
+from tests.conftest import auth, build_app, make_token, make_user
+from tests.hardening.ledger import assert_ledger_balances
+
+IMAGE = {"kind": "image", "model": "offline-image", "prompt": "a lighthouse in a storm"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A throw-away redis-server without persistence: stopping it loses every job."""
+
+    def __init__(self):
+        self.port, self.proc = _free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                if redis.Redis.from_url(self.url).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture
+def own_redis():
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is needed for the fault tests")
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.proc.poll() is None:
+        server.stop()
+
+
+@pytest.fixture
+def fault_app(tmp_path, own_redis):
+    app = build_app(tmp_path, own_redis.url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _statuses(client, headers, ids) -> list[str]:
+    statuses = [client.get(f"/api/v1/generations/{i}", headers=headers).json["status"] for i in ids]
+    db.session.rollback()  # SQLite: the test's session must not hold the write lock
+    return statuses
+
+
+def _sweep(after: timedelta):
+    from fluxnote.generation.sweeper import sweep
+    return sweep(now=utcnow() + after)
+
+
+def test_redis_stopped_and_restarted_loses_no_generation(fault_app, own_redis):
+    client, user = fault_app.test_client(), make_user(plan="pro")
+    headers = auth(make_token(user))
+    before = [client.post("/api/v1/generations", json=IMAGE, headers=headers) for _ in range(2)]
+    own_redis.stop()  # the queued jobs die with it
+    assert client.get("/healthz").status_code == 503
+    during = [client.post("/api/v1/generations", json=IMAGE, headers=headers) for _ in range(2)]
+    assert [r.status_code for r in before + during] == [202] * 4
+    ids = [r.json["id"] for r in before + during]
+    own_redis.start()
+    assert client.get("/healthz").status_code == 200
+    assert _sweep(timedelta(minutes=1))["requeued"] == 4
+    db.session.rollback()
+    run_worker(fault_app, ["priority", "default"], burst=True)
+    assert _statuses(client, headers, ids) == ["succeeded"] * 4
+    assert client.get("/api/v1/credits", headers=headers).json["image"]["used"] == 4
+    assert_ledger_balances(user.current_workspace_id)
+
+
+def _worker_process(app, tmp_path) -> subprocess.Popen:
+    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], FLUXNOTE_DATA_DIR=str(tmp_path),
+               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test")
+    return subprocess.Popen([sys.executable, "-m", "fluxnote.cli", "worker", "--queues", "priority,default"],
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_worker_sigkilled_mid_generation_is_rerun_and_settled(fault_app, tmp_path):
+    client, user = fault_app.test_client(), make_user(plan="pro")
+    headers = auth(make_token(user))
+    body = {"kind": "video", "model": "offline-video", "prompt": "waves at night", "duration_s": 3}
+    gen_id = client.post("/api/v1/generations", json=body, headers=headers).json["id"]
+    db.session.rollback()
+    worker = _worker_process(fault_app, tmp_path)
+    try:
+        _wait_for(lambda: _statuses(client, headers, [gen_id]) != ["queued"])
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    assert _statuses(client, headers, [gen_id]) == ["running"], "the job finished before the kill"
+    assert client.get("/api/v1/credits", headers=headers).json["video"]["reserved"] == 1
+    swept = _sweep(timedelta(minutes=11))
+    assert swept["rerun"] == 1
+    db.session.rollback()
+    run_worker(fault_app, ["priority", "default"], burst=True)
+    assert _statuses(client, headers, [gen_id]) in (["succeeded"], ["failed"])
+    assert_ledger_balances(user.current_workspace_id)
+
+
+def test_parallel_writes_on_sqlite_never_oversell_or_error(fault_app):
+    user = make_user(plan="free")  # 100 images, 1 video
+    token = make_token(user)
+    codes, lock = [], threading.Lock()
+
+    def submit(body, n):
+        client = fault_app.test_client()
+        for _ in range(n):
+            code = client.post("/api/v1/generations", json=body, headers=auth(token)).status_code
+            with lock:
+                codes.append(code)
+
+    threads = [threading.Thread(target=submit, args=(IMAGE, 15)) for _ in range(6)]
+    threads += [threading.Thread(target=submit, args=({**IMAGE, "kind": "video", "model": "offline-video"}, 1))
+                for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(set(codes)) == [202, 402]
+    assert codes.count(202) == 90 + 1 and codes.count(402) == 7
+    credits = fault_app.test_client().get("/api/v1/credits", headers=auth(token)).json
+    assert credits["image"]["remaining"] == 10 and credits["video"]["remaining"] == 0
+    assert_ledger_balances(user.current_workspace_id, settled=False)
