@@ -112,7 +112,10 @@ def match_sequences(a: list[str], b: list[str]) -> list[int]:
     """For each item of `a`, the index of the `b` item it aligns to (Levenshtein alignment;
     items of `a` with no partner take their previous neighbour's partner)."""
     n, m = len(a), len(b)
-    cost = (np.array(a, dtype=object)[:, None] != np.array(b, dtype=object)[None, :]).astype(np.int32)
+    codes: dict[str, int] = {}
+    a_ids = np.array([codes.setdefault(x, len(codes)) for x in a])
+    b_ids = np.array([codes.setdefault(x, len(codes)) for x in b])
+    cost = (a_ids[:, None] != b_ids[None, :]).astype(np.int32)
     dist = np.zeros((n + 1, m + 1), dtype=np.int32)
     dist[0] = np.arange(m + 1)
     cols = np.arange(m + 1)
