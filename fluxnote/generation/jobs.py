@@ -87,10 +87,11 @@ def poll_generation(generation_id: int) -> bool:
         db.session.rollback()
         return False
     provider_id, job = gen.provider, gen.provider_job_id
+    model = get_model(gen.model)  # fal's status URL names the model's app
     gen.polled_at = utcnow()
     db.session.commit()
     try:
-        result = settle.provider_for(provider_id).poll(job)
+        result = settle.provider_for(provider_id).poll(job, model=model.provider_model if model else None)
     except ProviderError as exc:
         if exc.retryable:
             return False
