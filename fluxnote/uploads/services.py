@@ -100,7 +100,9 @@ def _probe_image(path: Path) -> Probe:
                 raise UploadError(413, f"Images are limited to {MAX_SIDE} px a side and {MAX_PIXELS // 1_000_000} megapixels.")
             image.load()
             return Probe("image", IMAGE_FORMATS[image.format], width, height)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise UploadError(413, f"Images are limited to {MAX_PIXELS // 1_000_000} megapixels.") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise UploadError(415, "This file is not an image, video or audio file we can read.") from exc
 
 
