@@ -105,7 +105,8 @@ def _bar(style: Style, mix: Mix, rng, bar: int, melody) -> None:
     step = style.bar_s / 16
     notes = chord(style, style.progression[bar % len(style.progression)])
     for i, note in enumerate(notes):
-        mix.add(t0, synth.pad(note, style.bar_s * 1.05, style.cutoff), 0.16, (-0.5, 0.5, 0.0, 0.2)[i])
+        # notes overlap the next bar so chords crossfade instead of pumping
+        mix.add(t0, synth.pad(note, style.bar_s * 1.3, style.cutoff), 0.16, (-0.5, 0.5, 0.0, 0.2)[i])
     _bass(style, mix, t0, step, notes[0] - 24)
     if style.arp != "none" and energy > 0.6:
         _arp(style, mix, t0, step, notes, energy)

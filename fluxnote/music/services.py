@@ -16,7 +16,7 @@ from fluxnote.music.compose import Style, render
 from fluxnote.music.synth import SR
 from fluxnote.voice.audio import frame_energy, read_wav, speech_mask, write_wav
 
-VERSION = "2"
+VERSION = "3"
 TRACKS: dict[str, Style] = {s.id: s for s in [
     Style("upbeat-sunny-pop", "Sunny Pop", "upbeat", 118, 60, False, (0, 4, 5, 3), "four",
           "pluck", "pluck", "octaves", cutoff=2600, seed=11),

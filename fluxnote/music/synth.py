@@ -48,7 +48,7 @@ def adsr(n: int, attack: float, release: float, decay: float = 0.0, sustain: flo
 def pad(midi: float, seconds: float, cutoff: float = 1800.0) -> np.ndarray:
     n = int(seconds * SR)
     voices = sum(osc(midi, n, "saw", cutoff, d, p) for d, p in ((-8, 0.0), (0, 0.33), (7, 0.66)))
-    return voices / 3 * adsr(n, 0.35 * min(1, seconds), min(0.8, seconds / 3))
+    return voices / 3 * adsr(n, 0.35 * min(1, seconds), seconds * 0.25)
 
 
 def pluck(midi: float, seconds: float, bright: float = 4000.0) -> np.ndarray:
