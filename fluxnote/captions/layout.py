@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 
 from fluxnote.render.spec import Word
@@ -63,8 +64,33 @@ class PageIndex:
 
 
 def break_lines(widths: list[float], space: float, max_width: float) -> list[list[int]]:
-    """Greedy line breaking: word indices per line, each line at most `max_width` wide
-    (a single word wider than that gets a line of its own)."""
+    """Word indices per line: as few lines as greedy filling needs (each at most
+    `max_width`, a word wider than that alone on its line), then balanced so the widest
+    line is as narrow as possible ("HERE IS / WHAT NOBODY", not "HERE IS WHAT / NOBODY")."""
+    greedy = _greedy_lines(widths, space, max_width)
+    count = len(greedy)
+    if count <= 1 or len(widths) > 12:
+        return greedy
+    best, best_lines = _widest(greedy, widths, space), greedy
+    for cuts in itertools.combinations(range(1, len(widths)), count - 1):
+        bounds = (0, *cuts, len(widths))
+        lines = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
+        widest = _widest(lines, widths, space)
+        if widest < best - 0.5 and all(len(line) == 1 or _width(line, widths, space) <= max_width
+                                       for line in lines):
+            best, best_lines = widest, lines
+    return best_lines
+
+
+def _width(line: list[int], widths: list[float], space: float) -> float:
+    return sum(widths[i] for i in line) + space * (len(line) - 1)
+
+
+def _widest(lines: list[list[int]], widths: list[float], space: float) -> float:
+    return max(_width(line, widths, space) for line in lines)
+
+
+def _greedy_lines(widths: list[float], space: float, max_width: float) -> list[list[int]]:
     lines: list[list[int]] = [[]]
     used = 0.0
     for i, width in enumerate(widths):

@@ -96,3 +96,11 @@ def test_blending_a_sprite_only_touches_its_box():
     y = frame[:height]
     assert (y[6:14, 6:14] == 235).all()          # opaque white in BT.601 limited range
     assert (y[6:14, 4:6] == 100).all() and y[:6].max() == 100 and y[14:].max() == 100
+
+
+def test_lines_are_balanced_and_fit():
+    from fluxnote.captions.layout import break_lines
+    # Greedy filling would give 4 words + 1 orphan; balanced lines are 2 + 3.
+    assert break_lines([50] * 5, 10, 280) == [[0, 1], [2, 3, 4]]
+    assert break_lines([300, 20], 10, 100) == [[0], [1]]   # an over-wide word gets its own line
+    assert break_lines([10, 10], 5, 100) == [[0, 1]]
