@@ -3,6 +3,7 @@ API submit shortcuts and an in-process burst worker on the real Redis."""
 import hashlib
 import hmac
 import json
+import os
 import sys
 import tempfile
 import time
@@ -40,8 +41,8 @@ class FakeProvider:
 
     env_key = "FAKE_KEY"
 
-    def __init__(self, provider_id: str, mode: str = "succeed"):
-        self.id, self.name, self.mode = provider_id, f"Fake {provider_id}", mode
+    def __init__(self, provider_id: str, mode: str = "succeed", pid_file: str | None = None):
+        self.id, self.name, self.mode, self.pid_file = provider_id, f"Fake {provider_id}", mode, pid_file
         self.submitted, self.polled, self.calls = [], [], 0
         self.poll_answer: ProviderResult | None = None
 
@@ -49,6 +50,7 @@ class FakeProvider:
         self.submitted.append(request)
         self.calls += 1
         if self.mode == "sleep":
+            Path(self.pid_file).write_text(str(os.getpid()))
             time.sleep(60)
         if self.mode == "crash":
             raise RuntimeError("engine bug")
@@ -62,7 +64,7 @@ class FakeProvider:
             return ProviderResult("queued", provider_job_id=f"job-{request.seed}")
         return ProviderResult("succeeded", output_path=png_file(), meta={"width": 108, "height": 192})
 
-    def poll(self, provider_job_id):
+    def poll(self, provider_job_id, model=None):
         self.polled.append(provider_job_id)
         return self.poll_answer or ProviderResult("running", provider_job_id=provider_job_id)
 
@@ -132,3 +134,20 @@ def free(app):
     """A Free-plan user and their API token."""
     user = make_user()
     return user, make_token(user)
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """The real offline engine for "offline" (through the registry once it exists)."""
+    try:
+        from fluxnote.providers import registry
+        return registry.get_provider("offline")
+    except ImportError:
+        from fluxnote.providers.offline import OfflineProvider
+        engine = OfflineProvider()
+        registry = types.ModuleType("fluxnote.providers.registry")
+        registry.get_provider = lambda pid: engine if pid == "offline" else None
+        registry.missing_key = lambda pid: None if pid == "offline" else "SOME_KEY"
+        monkeypatch.setitem(sys.modules, "fluxnote.providers.registry", registry)
+        monkeypatch.setattr(fluxnote.providers, "registry", registry, raising=False)
+        return engine
