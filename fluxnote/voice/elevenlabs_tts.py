@@ -9,6 +9,7 @@ import numpy as np
 
 from fluxnote.voice.errors import VoiceProviderError
 from fluxnote.voice.normalize import Token
+from fluxnote.voice.timing import match_sequences
 
 BASE_URL = "https://api.elevenlabs.io"
 MODEL = "eleven_multilingual_v2"
@@ -44,17 +45,19 @@ def synthesize(text: str, voice_id: str, api_key: str, base_url: str | None = No
 
 
 def token_spans(text: str, tokens: list[Token], alignment: dict) -> list[tuple[float, float] | None] | None:
-    """Each token's (start, end) from the character alignment of `text`, or None when the
-    alignment does not describe `text` character by character."""
+    """Each token's (start, end) from the character alignment of `text`, or None when there
+    is no usable alignment. Characters are matched by edit distance, so an alignment of a
+    slightly different text (a stripped space, a normalised quote) still maps word by word."""
     chars = alignment.get("characters") or []
     starts = alignment.get("character_start_times_seconds") or []
     ends = alignment.get("character_end_times_seconds") or []
-    if "".join(chars) != text or not len(chars) == len(starts) == len(ends):
+    if not chars or not len(chars) == len(starts) == len(ends):
         return None
+    where = list(range(len(text))) if "".join(chars) == text else match_sequences(list(text), chars)
     spans: list[tuple[float, float] | None] = []
     for token in tokens:
-        idx = range(token.at, token.at + len(token.text))
-        spans.append((float(starts[idx[0]]), float(ends[idx[-1]])) if idx else None)
+        first, last = where[token.at], where[token.at + len(token.text) - 1]
+        spans.append((float(starts[first]), float(ends[last])))
     return spans
 
 

@@ -16,7 +16,7 @@ from fluxnote.voice.align import RATE as ALIGN_RATE
 from fluxnote.voice.align import align_samples
 from fluxnote.voice.audio import resample, stretch
 from fluxnote.voice.normalize import Token, sentences, speech_text
-from fluxnote.voice.timing import Speech, to_words
+from fluxnote.voice.timing import Speech, match_sequences, to_words
 
 NOT_PHONEMES = frozenset(" ,.;:!?¡¿ˈˌ^$_-'\"…—()")
 SENTENCE_GAP_S = 0.2
@@ -106,41 +106,3 @@ def word_phonemes(word: str) -> tuple[str, ...]:
     """One spoken word's phonemes as piper would say it alone (stress marks dropped)."""
     return tuple(p for p in itertools.chain.from_iterable(load_voice().phonemize(word))
                  if p not in NOT_PHONEMES)
-
-
-def match_sequences(a: list[str], b: list[str]) -> list[int]:
-    """For each item of `a`, the index of the `b` item it aligns to (Levenshtein alignment;
-    items of `a` with no partner take their previous neighbour's partner)."""
-    n, m = len(a), len(b)
-    codes: dict[str, int] = {}
-    a_ids = np.array([codes.setdefault(x, len(codes)) for x in a])
-    b_ids = np.array([codes.setdefault(x, len(codes)) for x in b])
-    cost = (a_ids[:, None] != b_ids[None, :]).astype(np.int32)
-    dist = np.zeros((n + 1, m + 1), dtype=np.int32)
-    dist[0] = np.arange(m + 1)
-    cols = np.arange(m + 1)
-    for i in range(1, n + 1):
-        row = np.empty(m + 1, dtype=np.int32)
-        row[0] = i
-        row[1:] = np.minimum(dist[i - 1, 1:] + 1, dist[i - 1, :-1] + cost[i - 1])
-        dist[i] = np.minimum.accumulate(row - cols) + cols  # insertions along the row
-    match: list[int | None] = [None] * n
-    i, j = n, m
-    while i > 0 and j > 0:
-        if dist[i, j] == dist[i - 1, j - 1] + cost[i - 1, j - 1]:
-            i, j = i - 1, j - 1
-            match[i] = j
-        elif dist[i, j] == dist[i - 1, j] + 1:
-            i -= 1
-        else:
-            j -= 1
-    return _fill_matches(match)
-
-
-def _fill_matches(match: list[int | None]) -> list[int]:
-    known = next((m for m in match if m is not None), 0)
-    filled = []
-    for m in match:
-        known = m if m is not None else known
-        filled.append(known)
-    return filled

@@ -57,3 +57,41 @@ def _fill(values: list[float | None], first: float | None, last: float) -> list[
     if xs[-1] != len(values) - 1:
         xs, ys = xs + [len(values)], ys + [last]
     return list(np.interp(np.arange(len(values)), xs, ys))
+
+
+def match_sequences(a: list[str], b: list[str]) -> list[int]:
+    """For each item of `a`, the index of the `b` item it aligns to (Levenshtein alignment;
+    items of `a` with no partner take their previous neighbour's partner)."""
+    n, m = len(a), len(b)
+    codes: dict[str, int] = {}
+    a_ids = np.array([codes.setdefault(x, len(codes)) for x in a])
+    b_ids = np.array([codes.setdefault(x, len(codes)) for x in b])
+    cost = (a_ids[:, None] != b_ids[None, :]).astype(np.int32)
+    dist = np.zeros((n + 1, m + 1), dtype=np.int32)
+    dist[0] = np.arange(m + 1)
+    cols = np.arange(m + 1)
+    for i in range(1, n + 1):
+        row = np.empty(m + 1, dtype=np.int32)
+        row[0] = i
+        row[1:] = np.minimum(dist[i - 1, 1:] + 1, dist[i - 1, :-1] + cost[i - 1])
+        dist[i] = np.minimum.accumulate(row - cols) + cols  # insertions along the row
+    match: list[int | None] = [None] * n
+    i, j = n, m
+    while i > 0 and j > 0:
+        if dist[i, j] == dist[i - 1, j - 1] + cost[i - 1, j - 1]:
+            i, j = i - 1, j - 1
+            match[i] = j
+        elif dist[i, j] == dist[i - 1, j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return _fill_matches(match)
+
+
+def _fill_matches(match: list[int | None]) -> list[int]:
+    known = next((m for m in match if m is not None), 0)
+    filled = []
+    for m in match:
+        known = m if m is not None else known
+        filled.append(known)
+    return filled
