@@ -44,6 +44,25 @@ def _app_path(model: str) -> str:
     return "/".join(parts[:2])
 
 
+def _endpoint(request: GenerationRequest) -> str:
+    """The model's endpoint; a first frame selects its image-to-video twin (same app)."""
+    model = request.model.strip("/")
+    if request.source_image is None or "image-to-video" in model:
+        return model
+    if "text-to-video" in model:
+        return model.replace("text-to-video", "image-to-video")
+    return f"{model}/image-to-video"
+
+
+def _duration(model: str, seconds: int) -> str | int:
+    """fal's video models spell durations differently: Veo "8s", Sora 8, most others "5"."""
+    if "veo" in model:
+        return f"{seconds}s"
+    if "sora" in model:
+        return seconds
+    return str(seconds)
+
+
 def _output_url(payload: dict) -> str | None:
     if not isinstance(payload, dict):
         return None
@@ -86,7 +105,7 @@ class FalProvider:
             return body
         body["aspect_ratio"] = request.aspect
         if request.duration_s:
-            body["duration"] = str(request.duration_s)
+            body["duration"] = _duration(request.model, request.duration_s)
         if request.source_image is not None:
             body["image_url"] = data_uri(request.source_image)
         return body
@@ -94,7 +113,7 @@ class FalProvider:
     def submit(self, request: GenerationRequest) -> ProviderResult:
         """Queue the request; returns `queued` with fal's request id (ProviderError otherwise)."""
         params = {"fal_webhook": request.webhook_url} if request.webhook_url else None
-        url = f"{self.queue_url}/{request.model.strip('/')}"
+        url = f"{self.queue_url}/{_endpoint(request)}"
         with self._client() as client:
             data = request_json(client, "POST", url, "fal submit", json=self._input(request),
                                 params=params)

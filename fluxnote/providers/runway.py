@@ -18,6 +18,7 @@ from fluxnote.providers.http import data_uri, download
 
 BASE_URL = "https://api.dev.runwayml.com"
 RATIOS = {"9:16": "720:1280", "16:9": "1280:720", "1:1": "960:960"}
+IMAGE_RATIOS = {"9:16": "1080:1920", "16:9": "1920:1080", "1:1": "1080:1080"}
 STATUS = {"PENDING": "queued", "THROTTLED": "queued", "RUNNING": "running",
           "SUCCEEDED": "succeeded", "FAILED": "failed", "CANCELLED": "failed"}
 
@@ -52,20 +53,23 @@ class RunwayProvider:
         return data
 
     def submit(self, request: GenerationRequest) -> ProviderResult:
-        """Start a task; returns `queued` with the task id (ProviderError otherwise)."""
-        if request.kind != "video":
-            raise ProviderError("Runway: only video generations are supported")
+        """Start a task (text_to_image, image_to_video or text_to_video); returns `queued`
+        with the task id. ProviderError otherwise."""
+        ratios = IMAGE_RATIOS if request.kind == "image" else RATIOS
         params: dict = {"model": request.model, "prompt_text": request.prompt,
-                        "ratio": RATIOS.get(request.aspect, "720:1280")}
-        if request.duration_s:
-            params["duration"] = request.duration_s
+                        "ratio": ratios.get(request.aspect, ratios["9:16"])}
         if request.seed is not None:
             params["seed"] = request.seed % 4294967295
-        if request.source_image is not None:
-            params["prompt_image"] = data_uri(request.source_image)
-            task = self._call("runway submit", lambda c: c.image_to_video.create(**params))
+        if request.kind == "image":
+            task = self._call("runway submit", lambda c: c.text_to_image.create(**params))
         else:
-            task = self._call("runway submit", lambda c: c.text_to_video.create(**params))
+            if request.duration_s:
+                params["duration"] = request.duration_s
+            if request.source_image is not None:
+                params["prompt_image"] = data_uri(request.source_image)
+                task = self._call("runway submit", lambda c: c.image_to_video.create(**params))
+            else:
+                task = self._call("runway submit", lambda c: c.text_to_video.create(**params))
         if not isinstance(task.get("id"), str) or not task["id"]:
             raise ProviderError("runway submit: answer has no task id")
         return ProviderResult("queued", provider_job_id=task["id"])

@@ -178,3 +178,22 @@ def test_unreachable_key_set_rejects_the_webhook(server):
     body = b'{"request_id":"req-1","status":"OK"}'
     with pytest.raises(InvalidSignature):
         provider(server).parse_webhook(signed(SigningKey.generate(), body), body)
+
+
+def test_a_first_frame_selects_the_image_to_video_endpoint(server, png_file):
+    server.on("POST", "/fal-ai/kling-video/v3/pro/image-to-video", json_body={"request_id": "r"})
+    server.on("POST", "/fal-ai/veo3.1/image-to-video", json_body={"request_id": "r"})
+    p = provider(server)
+    p.submit(GenerationRequest(kind="video", model="fal-ai/kling-video/v3/pro/text-to-video",
+                               prompt="p", duration_s=10, source_image=png_file))
+    assert server.seen[-1].json["duration"] == "10"
+    p.submit(GenerationRequest(kind="video", model="fal-ai/veo3.1", prompt="p", duration_s=8,
+                               source_image=png_file))
+    assert server.seen[-1].json["duration"] == "8s"
+
+
+def test_image_requests_name_fal_image_sizes(server):
+    server.on("POST", "/fal-ai/flux-2-pro", json_body={"request_id": "r"})
+    provider(server).submit(GenerationRequest(kind="image", model="fal-ai/flux-2-pro", prompt="p",
+                                              aspect="16:9"))
+    assert server.seen[-1].json == {"prompt": "p", "image_size": "landscape_16_9", "num_images": 1}

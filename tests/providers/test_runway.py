@@ -96,3 +96,10 @@ def test_a_callback_is_only_an_unverified_hint():
     for bad in (b"not json", b'{"status": "SUCCEEDED"}', b"[1]"):
         with pytest.raises(InvalidSignature):
             p.parse_webhook({}, bad)
+
+
+def test_images_go_to_text_to_image(server):
+    server.on("POST", "/v1/text_to_image", json_body={"id": "t-3"})
+    request = GenerationRequest(kind="image", model="gen4_image", prompt="a fox", aspect="9:16")
+    assert provider(server).submit(request).provider_job_id == "t-3"
+    assert (server.seen[-1].json["ratio"], server.seen[-1].json["model"]) == ("1080:1920", "gen4_image")
