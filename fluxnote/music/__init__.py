@@ -1,0 +1,1 @@
+"""Music: a royalty-free library generated offline by mood (see services.py)."""

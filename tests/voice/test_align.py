@@ -1,4 +1,7 @@
 """Offline alignment of narration without timings, measured against piper's own timings."""
+import subprocess
+
+import imageio_ffmpeg
 import numpy as np
 
 from fluxnote.voice import espeak_tts, piper_tts, services
@@ -32,7 +35,6 @@ def test_alignment_of_compressed_audio_with_leading_silence(tmp_path):
     padded = np.concatenate([np.zeros(speech.sample_rate), speech.samples])
     wav = write_wav(tmp_path / "n.wav", padded, speech.sample_rate)
     mp3 = tmp_path / "n.mp3"
-    import subprocess, imageio_ffmpeg
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(wav), str(mp3)], check=True)
 
     narration = services.align_narration(mp3, "Silence first, then the words arrive.")
