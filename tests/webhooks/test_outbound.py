@@ -202,3 +202,18 @@ def test_deleted_endpoint_stops_pending_deliveries(app, client, receiver):
     assert outbound.deliver(delivery_id) is None
     assert db.session.get(WebhookDelivery, delivery_id).status == "failed"
     assert rx.received == []
+
+
+def test_a_finished_generation_is_announced_to_the_endpoint(app, client, receiver):
+    user = make_user()
+    token = make_token(user)
+    rx = receiver()
+    rx.secret = _endpoint(client, token, rx.url)["secret"]
+    gen = client.post("/api/v1/generations", headers=auth(token), json={
+        "kind": "image", "model": "offline-image", "prompt": "a kite over dunes"}).json
+    db.session.rollback()
+    run_worker(app, ["priority", "default"], burst=True)
+    assert [r["verified"] for r in rx.received] == [True]
+    payload = rx.received[0]["payload"]
+    assert payload["type"] == "generation.succeeded"
+    assert payload["data"]["id"] == gen["id"] and payload["data"]["status"] == "succeeded"
