@@ -161,3 +161,11 @@ def test_offline_provider_refuses_what_it_cannot_do(tmp_path):
         provider.poll("anything")
     with pytest.raises(InvalidSignature):
         provider.parse_webhook({}, b"{}")
+
+
+def test_non_latin_titles_are_drawn_with_a_covering_font():
+    from fluxnote.providers.offline.draw import _font
+    scene = read_prompt("Москва ночью")
+    assert scene.title_words == ("москва", "ночью")
+    assert "DejaVu" in _font(40, scene).getname()[0]
+    assert draw_image("Москва ночью", 540, 960).size == (540, 960)

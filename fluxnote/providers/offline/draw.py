@@ -131,7 +131,9 @@ def _illustration(image: Image.Image, scene: Scene) -> None:
 
 
 def _font(size: int, scene: Scene) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = TITLE_FONTS[scene.seed % len(TITLE_FONTS)]
+    latin = all(ord(ch) < 0x250 for word in scene.title_words for ch in word)
+    # the display faces cover Latin only; DejaVu also covers Greek and Cyrillic
+    name = TITLE_FONTS[scene.seed % len(TITLE_FONTS)] if latin else "DejaVu Sans Bold"
     key = (name, size)
     if key not in _font_cache:
         try:
