@@ -84,6 +84,28 @@ def switch_workspace(user: User, workspace_id: int) -> None:
     db.session.commit()
 
 
+def remove_member(workspace: Workspace, actor: User, user_id: int) -> User:
+    """Take `user_id` out of the workspace: the owner removes a member, or a member leaves.
+
+    Their past usage stays in the ledger; their tokens for this workspace stop working.
+    AccountError if the actor may not, or if it is the owner (who cannot leave).
+    """
+    target = membership(user_id, workspace.id)
+    if target is None or not membership(actor.id, workspace.id):
+        raise AccountError("Member not found.")
+    if target.role == "owner":
+        raise AccountError("The owner cannot leave their own workspace.")
+    if actor.id not in (user_id, workspace.owner_id):
+        raise AccountError("Only the workspace owner can remove members.")
+    user = target.user
+    db.session.delete(target)
+    if user.current_workspace_id == workspace.id:
+        personal = db.session.scalar(select(Workspace.id).where(Workspace.owner_id == user.id))
+        user.current_workspace_id = personal
+    db.session.commit()
+    return user
+
+
 def invite(workspace: Workspace, inviter: User, email: str) -> str:
     """Invite `email` into the workspace; returns the one-time token for the link.
 

@@ -92,5 +92,4 @@ def switch(workspace_id: int):
         services.switch_workspace(current_user, workspace_id)
     except services.AccountError:
         return render_template("errors/404.html"), 404
-    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
-                    else url_for("dashboard.index"))
+    return redirect(url_for("dashboard.index"))

@@ -121,3 +121,22 @@ def invite():
     link = url_for("accounts.join", token=token, _external=True)
     current_app.logger.info("Invitation for %s: %s", form.email.data, link)
     return _settings_page(invite_link=link, status=201)
+
+
+@bp.post("/team/members/<int:user_id>/remove")
+@login_required
+def remove_member(user_id: int):
+    """The owner removes a member, or a member leaves (then lands on their own workspace)."""
+    workspace = current_workspace()
+    try:
+        user = accounts.remove_member(workspace, current_user, user_id)
+    except accounts.AccountError as exc:
+        if str(exc) == "Member not found.":
+            return render_template("errors/404.html"), 404
+        flash(str(exc), "error")
+        return redirect(url_for("billing.settings"))
+    if user.id == current_user.id:
+        flash(f"You left {workspace.name}.", "ok")
+        return redirect(url_for("dashboard.index"))
+    flash(f"{user.email} was removed from {workspace.name}.", "ok")
+    return redirect(url_for("billing.settings"))

@@ -123,3 +123,47 @@ def test_only_the_owner_can_invite_or_change_the_plan(app):
     assert b"Only the workspace owner can change the plan." in page
     assert db.session.get(Workspace, owner.current_workspace_id).plan == "free"
     assert b'hx-post="/settings/plan"' not in page
+
+
+def test_owner_removes_a_member_whose_token_then_stops_working(app):
+    owner, member, owner_client, member_client = team(app)
+    member_token = make_token(member)
+    r = owner_client.post(f"/team/members/{member.id}/remove")
+    assert r.headers["Location"] == "/settings"
+    assert b"member@example.com was removed" in owner_client.get("/settings").data
+    assert client_sees_own_workspace(member_client, "member")
+    assert member_client.get("/api/v1/credits", headers=auth(member_token)).status_code == 401
+
+
+def client_sees_own_workspace(client, name: str) -> bool:
+    return f"{name}&#39;s workspace".encode() in client.get("/").data
+
+
+def test_member_leaves_but_owner_cannot(app):
+    owner, member, owner_client, member_client = team(app)
+    r = member_client.post(f"/team/members/{member.id}/remove")
+    assert r.headers["Location"] == "/"
+    assert b"You left owner&#39;s workspace." in member_client.get("/").data
+    assert client_sees_own_workspace(member_client, "member")
+    owner_client.post(f"/team/members/{owner.id}/remove")
+    assert b"The owner cannot leave" in owner_client.get("/settings").data
+    assert membership_count(owner.current_workspace_id) == 1
+
+
+def membership_count(workspace_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.workspace_id == workspace_id))
+
+
+def test_members_cannot_remove_others_and_outsiders_get_404(app):
+    owner, member, owner_client, member_client = team(app)
+    other = make_user("other@example.com")
+    other_client = app.test_client()
+    login(other_client, other)
+    other_client.post(f"/invite/{invite(owner_client, other.email)}")
+    member_client.post(f"/team/members/{other.id}/remove")
+    assert b"Only the workspace owner can remove members." in member_client.get("/settings").data
+    member_client.post(f"/team/members/{owner.id}/remove")
+    outsider = make_user("out@example.com")
+    assert owner_client.post(f"/team/members/{outsider.id}/remove").status_code == 404
+    assert membership_count(owner.current_workspace_id) == 3
