@@ -62,9 +62,8 @@ def provider_name(provider_id: str) -> str:
 
 def unavailable_reason(model: CatalogModel) -> str | None:
     """Why `model` cannot run now ("set FAL_KEY"), or None when it can."""
-    from fluxnote.providers import registry
-    missing = registry.missing_key(model.provider)
-    return f"set {missing}" if missing else None
+    from fluxnote.providers.registry import missing_key
+    return missing_key(model.provider)
 
 
 def listing() -> dict[str, list[dict]]:

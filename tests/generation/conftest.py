@@ -1,21 +1,20 @@
 """Generation test helpers: a scriptable fake provider behind the provider registry,
-API submit shortcuts and an in-process burst worker on the real Redis."""
+API submit shortcuts and an in-process burst worker on the real Redis. Tests without
+the `fakes` fixture run the real registry (the offline engine; no third-party keys)."""
 import hashlib
 import hmac
 import json
 import os
-import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from rq import SimpleWorker
 
-import fluxnote.providers
 from fluxnote.extensions import redis_store
+from fluxnote.providers import registry
 from fluxnote.providers.base import InvalidSignature, ProviderError, ProviderResult, WebhookEvent
 from tests.conftest import auth, make_token, make_user
 
@@ -90,22 +89,10 @@ def sign(body: bytes) -> str:
 
 @pytest.fixture
 def fakes(monkeypatch):
-    """Fake providers for every provider id, every one configured; the registry is patched
-    (or stood in for, until the real one exists)."""
-    providers = {pid: FakeProvider(pid) for pid in ("offline", "fal", "replicate", "openai", "runway")}
-
-    def get_provider(pid):
-        return providers[pid]
-
-    try:
-        from fluxnote.providers import registry
-    except ImportError:
-        registry = types.ModuleType("fluxnote.providers.registry")
-        monkeypatch.setitem(sys.modules, "fluxnote.providers.registry", registry)
-        monkeypatch.setattr(fluxnote.providers, "registry", registry, raising=False)
-    monkeypatch.setattr(registry, "get_provider", get_provider, raising=False)
-    monkeypatch.setattr(registry, "missing_key", lambda pid: None, raising=False)
-    monkeypatch.setattr(registry, "configured", lambda pid: True, raising=False)
+    """Fake providers for every provider id, every one configured, behind the registry."""
+    providers = {pid: FakeProvider(pid) for pid in registry.PROVIDER_IDS}
+    monkeypatch.setattr(registry, "get_provider", providers.__getitem__)
+    monkeypatch.setattr(registry, "missing_key", lambda pid: None)
     return providers
 
 
@@ -135,19 +122,3 @@ def free(app):
     user = make_user()
     return user, make_token(user)
 
-
-@pytest.fixture
-def offline(monkeypatch):
-    """The real offline engine for "offline" (through the registry once it exists)."""
-    try:
-        from fluxnote.providers import registry
-        return registry.get_provider("offline")
-    except ImportError:
-        from fluxnote.providers.offline import OfflineProvider
-        engine = OfflineProvider()
-        registry = types.ModuleType("fluxnote.providers.registry")
-        registry.get_provider = lambda pid: engine if pid == "offline" else None
-        registry.missing_key = lambda pid: None if pid == "offline" else "SOME_KEY"
-        monkeypatch.setitem(sys.modules, "fluxnote.providers.registry", registry)
-        monkeypatch.setattr(fluxnote.providers, "registry", registry, raising=False)
-        return engine

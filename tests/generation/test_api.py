@@ -41,7 +41,7 @@ def test_non_object_body_and_missing_auth(client, free):
 
 def test_unavailable_model_is_refused_not_replaced(client, free, fakes, monkeypatch):
     from fluxnote.providers import registry
-    monkeypatch.setattr(registry, "missing_key", lambda pid: "FAL_KEY" if pid == "fal" else None)
+    monkeypatch.setattr(registry, "missing_key", lambda pid: "set FAL_KEY" if pid == "fal" else None)
     _, token = free
     error = submit(client, token, expect=422, model="flux-2-pro")["error"]
     assert error["field"] == "model" and "set FAL_KEY" in error["message"]

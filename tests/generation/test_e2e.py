@@ -14,7 +14,7 @@ from tests.conftest import auth, make_token, make_user
 from tests.generation.conftest import credits, submit, work
 
 
-def test_free_plan_100_images_succeed_and_the_101st_is_402(app, client, offline):
+def test_free_plan_100_images_succeed_and_the_101st_is_402(app, client):
     user = make_user()
     token = make_token(user)
     ids = [submit(client, token, prompt=f"topic {i}", aspect="1:1")["id"] for i in range(100)]
@@ -48,13 +48,13 @@ def _assert_one_accepted(client, app, codes, user, token):
     assert db.session.scalar(select(func.count()).select_from(Generation)) == 1
 
 
-def test_20_concurrent_video_submits_with_one_credit_sqlite(app, client, offline):
+def test_20_concurrent_video_submits_with_one_credit_sqlite(app, client):
     user = make_user()
     token = make_token(user)
     _assert_one_accepted(client, app, _race(app, token), user, token)
 
 
-def test_20_concurrent_video_submits_with_one_credit_postgres(pg_app, offline):
+def test_20_concurrent_video_submits_with_one_credit_postgres(pg_app):
     user = make_user()
     token = make_token(user)
     client = pg_app.test_client()

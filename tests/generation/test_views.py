@@ -24,7 +24,7 @@ def test_page_shows_models_cost_and_remaining(client, fakes):
 
 def test_unavailable_models_are_disabled_with_the_reason(client, fakes, monkeypatch):
     from fluxnote.providers import registry
-    monkeypatch.setattr(registry, "missing_key", lambda pid: None if pid == "offline" else "FAL_KEY")
+    monkeypatch.setattr(registry, "missing_key", lambda pid: None if pid == "offline" else "set FAL_KEY")
     login(client, make_user())
     assert re.search(r'value="veo-3.1"\s+disabled>Veo 3.1 — unavailable: set FAL_KEY', _page(client))
 

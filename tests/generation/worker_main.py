@@ -5,20 +5,16 @@ the process running the job (RQ's work horse, in its own process group) to
 DATA/horse.pid, so the test can SIGKILL the worker and its horse mid-job.
 """
 import sys
-import types
 
-import fluxnote.providers
 from fluxnote import create_app
+from fluxnote.providers import registry
 from fluxnote.tasks import run_worker
 from tests.generation.conftest import FakeProvider
 
 
 def main(database_url: str, redis_url: str, data_dir: str) -> None:
     stuck = FakeProvider("offline", mode="sleep", pid_file=f"{data_dir}/horse.pid")
-    registry = types.ModuleType("fluxnote.providers.registry")
     registry.get_provider = lambda pid: stuck
-    registry.missing_key = lambda pid: None
-    sys.modules["fluxnote.providers.registry"] = fluxnote.providers.registry = registry
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
                       "DATA_DIR": data_dir, "MEDIA_DIR": f"{data_dir}/media", "TESTING": True,
                       "RATELIMIT_STORAGE_URI": "memory://"})
