@@ -42,3 +42,15 @@ def test_signup_dashboard_upgrade_without_reload(page, live_app, console_errors)
     expect(counter(page, "#credit-counters", "video", "remaining")).to_have_text("49")
     assert page.evaluate("window.__sameDocument") == "yes"
     assert console_errors == []
+
+
+def test_plan_advisor_updates_in_place(page, console_errors):
+    page.goto("/pricing")
+    expect(page.locator("[data-plan=rise] [data-cost-video]")).to_have_text("$0.38 per video")
+    expect(page.locator("[data-advice-plan]")).to_have_text("Max")
+    page.evaluate("window.__sameDocument = 'yes'")
+    page.fill("input[name=videos]", "2")
+    expect(page.locator("[data-advice-plan]")).to_have_text("Rise")
+    expect(page.locator("#advisor-result")).to_contain_text("2 videos × 4 variations × 1 member = 8")
+    assert page.evaluate("window.__sameDocument") == "yes"
+    assert console_errors == []
