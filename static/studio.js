@@ -10,11 +10,6 @@
   });
   document.addEventListener("change", function (e) {
     var el = e.target;
-    if (el.matches("[data-restyle]")) {
-      // picking a new style starts from that style's own font, size and colours
-      var flag = el.form.querySelector("[data-restyle-flag]");
-      if (flag) { flag.value = "style"; }
-    }
     if (el.matches("[data-voice-select]")) {
       var audio = el.form.querySelector("[data-voice-preview]");
       var option = el.options[el.selectedIndex];

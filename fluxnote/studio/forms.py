@@ -101,8 +101,8 @@ def _caption_body(form: MultiDict) -> dict:
         value = _int(form, key) if kind is int and raw else raw
         if raw and value != base[key]:
             overrides[key] = value
-    if form.get("restyle") == "style":
-        overrides = {}  # a new style starts from its own look
+    if form.get("current_style") not in (None, style):
+        overrides = {}  # a newly picked style starts from its own look
     return {"caption_style": style, "caption_overrides": overrides}
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
+from wordfreq import zipf_frequency
 
 from fluxnote.studio.summary import key_phrase, sentences, summarise
 from fluxnote.studio.templates import Template
@@ -123,7 +124,13 @@ def _chunk(sents: list[str], words_per_scene: int) -> list[str]:
 
 
 def _clean_topic(topic: str) -> str:
-    return " ".join(topic.split()).strip(" .!?")
+    """The topic as it reads mid-sentence: "Why cats purr" -> "why cats purr" (a proper
+    noun like "Tesla" keeps its capital: only common English first words are lowered)."""
+    topic = " ".join(topic.split()).strip(" .!?")
+    first = topic.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].islower() and zipf_frequency(first.lower(), "en") >= 5.0:
+        topic = topic[0].lower() + topic[1:]
+    return topic
 
 
 def _title(text: str) -> str:
