@@ -96,3 +96,14 @@ def test_credits_fragment_is_the_counter_partial(client):
     assert html.lstrip().startswith('<section id="credit-counters"') and "<html" not in html
     assert 'hx-trigger="credits-changed from:body"' in html
     assert stat(card(html, "video"), "remaining") == 47
+
+
+def test_out_of_credits_says_until_when_and_offers_an_upgrade(client):
+    owner = make_user("solo@example.com")
+    spend(owner.current_workspace_id, "video", owner.id, captured=1)
+    login(client, owner)
+    video = card(client.get("/").data.decode(), "video")
+    resets_at = credits.snapshot(owner.current_workspace_id)["video"]["resets_at"]
+    assert f"Out of video credits until {resets_at:%b} {resets_at.day}." in video
+    assert 'href="/settings#settings-plan">Upgrade</a>' in video
+    assert "At this pace" not in video
