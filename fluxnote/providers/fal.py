@@ -218,10 +218,12 @@ class FalProvider:
     def _keys(self, refresh: bool) -> list[VerifyKey]:
         """fal's Ed25519 keys, cached; `refresh` refetches (rate-limited) for key rotation."""
         with _jwks_lock:
-            fetched, keys = _jwks_cache.get(self.jwks_url, (0.0, []))
-            age = time.monotonic() - fetched
-            if keys and (age < JWKS_TTL_S and not refresh or age < JWKS_REFRESH_MIN_S):
-                return [] if refresh else keys
+            fetched, keys = _jwks_cache.get(self.jwks_url, (None, []))
+            age = time.monotonic() - fetched if fetched is not None else None
+            if age is not None and not refresh and age < JWKS_TTL_S:
+                return keys
+            if age is not None and refresh and age < JWKS_REFRESH_MIN_S:
+                return []  # fetched moments ago: a forged signature must not hammer fal
             try:
                 with httpx.Client(timeout=self.timeout) as client:
                     data = request_json(client, "GET", self.jwks_url, "fal jwks")

@@ -197,3 +197,12 @@ def test_image_requests_name_fal_image_sizes(server):
     provider(server).submit(GenerationRequest(kind="image", model="fal-ai/flux-2-pro", prompt="p",
                                               aspect="16:9"))
     assert server.seen[-1].json == {"prompt": "p", "image_size": "landscape_16_9", "num_images": 1}
+
+
+def test_forged_signatures_do_not_refetch_the_key_set(server, signing_key):
+    body = b'{"request_id":"req-1","status":"OK"}'
+    p = provider(server)
+    for _ in range(5):
+        with pytest.raises(InvalidSignature):
+            p.parse_webhook(signed(SigningKey.generate(), body), body)
+    assert [s.path for s in server.seen].count("/.well-known/jwks.json") == 1
