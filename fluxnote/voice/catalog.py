@@ -43,12 +43,12 @@ _JOE = [
     ("piper-joe-deep", "Joe — deep", "Deeper voice, steady pace: stories, suspense", 1.05, 0.88),
     ("piper-joe-fast", "Joe — fast", "Quick read for packed scripts", 0.78, 1.0),
 ]
-_ESPEAK = [
-    ("es", "es-ES", "Spanish (Spain)", "Lucía"), ("es-419", "es-419", "Spanish (Latin America)", "Mateo"),
-    ("fr", "fr-FR", "French", "Camille"), ("de", "de-DE", "German", "Lukas"),
-    ("it", "it-IT", "Italian", "Giulia"), ("pt", "pt-PT", "Portuguese (Portugal)", "Inês"),
-    ("pt-BR", "pt-BR", "Portuguese (Brazil)", "Rafael"), ("nl", "nl-NL", "Dutch", "Daan"),
-    ("en-GB-x-rp", "en-GB", "British English", "Oliver"),
+_ESPEAK = [  # (espeak voice+variant, language, label, display name)
+    ("es+f3", "es-ES", "Spanish (Spain)", "Lucía"), ("es-419+m3", "es-419", "Spanish (Latin America)", "Mateo"),
+    ("fr+f2", "fr-FR", "French", "Camille"), ("de+m3", "de-DE", "German", "Lukas"),
+    ("it+f3", "it-IT", "Italian", "Giulia"), ("pt+f2", "pt-PT", "Portuguese (Portugal)", "Inês"),
+    ("pt-BR+m3", "pt-BR", "Portuguese (Brazil)", "Rafael"), ("nl+m1", "nl-NL", "Dutch", "Daan"),
+    ("en-GB-x-rp+m3", "en-GB", "British English", "Oliver"),
 ]
 _OPENAI = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage",
            "shimmer", "verse", "marin", "cedar"]
@@ -67,7 +67,7 @@ _ELEVENLABS = [
 
 VOICES: dict[str, Voice] = {v.id: v for v in [
     *(Voice(i, n, "piper", "en-US", "en_US-joe-medium", d, ls, p) for i, n, d, ls, p in _JOE),
-    *(Voice(f"espeak-{code.lower()}", f"{name} — {label}", "espeak", lang, code,
+    *(Voice(f"espeak-{lang.lower()}", f"{name} — {label}", "espeak", lang, code,
             f"{label} (offline, espeak-ng: robotic but clear)") for code, lang, label, name in _ESPEAK),
     *(Voice(f"openai-{v}", v.capitalize(), "openai", "en-US", v, "OpenAI TTS (gpt-4o-mini-tts)")
       for v in _OPENAI),

@@ -46,7 +46,7 @@ def test_alignment_of_compressed_audio_with_leading_silence(tmp_path):
 
 def test_espeak_voice_in_another_language_times_each_word(app, tmp_path):
     text = "Hola a todos. El Dr. García pagó 5,50 € el 3/4/2026. ¡Qué bien!"
-    narration = services.synthesize(text, "espeak-es", tmp_path)
+    narration = services.synthesize(text, "espeak-es-es", tmp_path)
 
     assert [w.text for w in narration.words] == text.split()
     assert_sane_timings(narration.words, narration.duration_s)
