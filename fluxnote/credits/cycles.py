@@ -15,6 +15,7 @@ def _shift(year: int, month: int, by: int) -> tuple[int, int]:
 
 def cycle_containing(moment: datetime, billing_day: int) -> tuple[datetime, datetime]:
     """(start, end) of the cycle that contains `moment`; end is the next refresh."""
+    moment = moment.astimezone(timezone.utc)
     start = _anchor(moment.year, moment.month, billing_day)
     if start > moment:
         start = _anchor(*_shift(moment.year, moment.month, -1), billing_day)
@@ -22,4 +23,5 @@ def cycle_containing(moment: datetime, billing_day: int) -> tuple[datetime, date
 
 
 def next_cycle_start(start: datetime, billing_day: int) -> datetime:
+    """The refresh after the cycle starting at `start` (billing day clamped to month end)."""
     return _anchor(*_shift(start.year, start.month, 1), billing_day)

@@ -89,7 +89,7 @@ def test_out_of_credits_raises_and_writes_nothing(app):
     check_invariants(ws)
 
 
-def test_variations_reserve_all_or_nothing(app):
+def test_variations_reserve_all_or_nothing(any_db_app):
     ws, owner = new_workspace(T0)
     credits.adjust(ws, "image", -97, "admin:shrink", owner, now=T0)
     db.session.commit()
