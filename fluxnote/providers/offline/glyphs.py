@@ -253,6 +253,92 @@ def fitness(b: Box) -> None:
             b.rect(x - w / 2, y - h / 2, x + w / 2, y + h / 2, b.c(1 + k), radius=0.015)
 
 
+def animals(b: Box) -> None:
+    for _ in range(int(b.rng.integers(3, 6))):
+        x, y, r = b.u(-0.4, 0.4), b.u(-0.4, 0.35), b.u(0.05, 0.09)
+        colour = b.c(int(b.rng.integers(2, 5)), int(b.rng.integers(150, 230)))
+        b.circle(x, y + r * 0.6, r, colour)
+        for k, dx in enumerate((-1.1, -0.4, 0.4, 1.1)):
+            b.circle(x + dx * r, y - r * (0.75 if k in (1, 2) else 0.35), r * 0.38, colour)
+    b.circle(0, 0.1, 0.16, b.c(4))
+    for k, dx in enumerate((-0.18, -0.065, 0.065, 0.18)):
+        b.circle(dx, -0.07 - (0.07 if k in (1, 2) else 0.0), 0.062, b.c(4))
+
+
+def car(b: Box) -> None:
+    b.rect(-EDGE, 0.2, EDGE, EDGE, b.c(0))
+    for i in range(-8, 9):
+        x = i * 0.16 + b.u(0, 0.05)
+        b.rect(x, 0.3, x + 0.08, 0.32, b.c(4, 200))
+    lift = b.u(-0.03, 0.03)
+    b.poly([(-0.42, 0.17 + lift), (-0.42, 0.02 + lift), (-0.22, 0.0 + lift), (-0.12, -0.14 + lift),
+            (0.16, -0.14 + lift), (0.28, 0.0 + lift), (0.42, 0.04 + lift), (0.42, 0.17 + lift)], b.c(3))
+    b.poly([(-0.09, -0.11 + lift), (0.02, -0.11 + lift), (0.02, -0.01 + lift), (-0.17, -0.01 + lift)],
+           b.c(4, 200))
+    b.poly([(0.05, -0.11 + lift), (0.14, -0.11 + lift), (0.23, -0.01 + lift), (0.05, -0.01 + lift)],
+           b.c(4, 200))
+    for x in (-0.25, 0.25):
+        b.circle(x, 0.17 + lift, 0.075, b.c(0))
+        b.circle(x, 0.17 + lift, 0.035, b.c(4))
+    for k in range(3):
+        y = -0.05 + k * 0.06 + lift
+        b.rect(-0.6 - k * 0.05, y, -0.47, y + 0.015, b.c(4, 150))
+
+
+def _cloud(b: Box, x: float, y: float, r: float, colour) -> None:
+    for dx, dy, f in ((-0.8, 0.2, 0.6), (0.0, 0.0, 0.85), (0.8, 0.2, 0.6), (0.35, -0.35, 0.6)):
+        b.circle(x + dx * r, y + dy * r, f * r, colour)
+    b.rect(x - 0.8 * r, y + 0.2 * r, x + 0.8 * r, y + 0.8 * r, colour)
+
+
+def weather(b: Box) -> None:
+    for _ in range(int(b.rng.integers(25, 45))):
+        x, y = b.u(-0.5, 0.5), b.u(0.0, 0.5)
+        b.draw.line((*b.at(x, y), *b.at(x - 0.02, y + 0.06)), fill=b.c(4, 190), width=max(2, int(b.s * 0.008)))
+    _cloud(b, b.u(0.15, 0.3), b.u(-0.35, -0.25), 0.13, b.c(2, 220))
+    if b.rng.random() < 0.6:
+        x = b.u(-0.1, 0.1)
+        b.poly([(x, -0.05), (x - 0.08, 0.15), (x - 0.01, 0.15), (x - 0.06, 0.33), (x + 0.09, 0.08),
+                (x + 0.02, 0.08), (x + 0.07, -0.05)], b.c(3))
+    _cloud(b, b.u(-0.15, 0.0), b.u(-0.2, -0.1), 0.2, b.c(4))
+
+
+def travel(b: Box) -> None:
+    w = max(3, int(b.s * 0.012))
+    b.circle(0, 0.05, 0.3, b.c(2))
+    for k in (0.3, 0.18, 0.06):
+        b.draw.ellipse((*b.at(-k, -0.25), *b.at(k, 0.35)), outline=b.c(3), width=w)
+    for y in (-0.1, 0.05, 0.2):
+        half = math.sqrt(max(0.0, 0.3 ** 2 - (y - 0.05) ** 2))
+        b.draw.line((*b.at(-half, y), *b.at(half, y)), fill=b.c(3), width=w)
+    start = b.u(160, 200)
+    b.draw.arc((*b.at(-0.45, -0.42), *b.at(0.45, 0.3)), start, start + 140, fill=b.c(4, 200), width=w)
+    a = math.radians(start + 140)
+    px, py = 0.45 * math.cos(a), -0.06 + 0.36 * math.sin(a)
+    ang = a + math.pi / 2
+    pts = [(1.0, 0), (-0.6, 0.12), (-0.4, 0), (-0.6, -0.12)] + [(0.1, 0), (-0.2, 0.55), (-0.3, 0.55),
+                                                               (-0.15, 0), (-0.3, -0.55), (-0.2, -0.55)]
+    rot = [(px + 0.12 * (x * math.cos(ang) - y * math.sin(ang)),
+            py + 0.12 * (x * math.sin(ang) + y * math.cos(ang))) for x, y in pts]
+    b.poly(rot[:4], b.c(4))
+    b.poly(rot[4:], b.c(4))
+
+
+def education(b: Box) -> None:
+    tilt = b.u(-0.04, 0.04)
+    for side in (-1, 1):
+        b.poly([(0, 0.02), (side * 0.42, -0.04 + side * tilt), (side * 0.42, 0.3 + side * tilt), (0, 0.36)],
+               b.c(4))
+        for k in range(5):
+            y = 0.06 + k * 0.05
+            b.draw.line((*b.at(side * 0.06, y), *b.at(side * 0.34, y - 0.04 + side * tilt)),
+                        fill=b.c(2), width=max(2, int(b.s * 0.007)))
+    b.rect(-0.02, 0.0, 0.02, 0.37, b.c(1))
+    b.circle(0, -0.28, 0.12, b.c(3))
+    b.rect(-0.05, -0.17, 0.05, -0.1, b.c(1), radius=0.01)
+    _rays(b, 0, -0.28, 0.15, 0.22, 9, b.c(3, 200))
+
+
 def abstract(b: Box) -> None:
     for _ in range(int(b.rng.integers(7, 13))):
         kind = b.rng.integers(4)
@@ -272,4 +358,5 @@ def abstract(b: Box) -> None:
 
 DRAWERS = {"sun": sun, "mountain": mountain, "city": city, "ocean": ocean, "space": space,
            "money": money, "food": food, "tech": tech, "nature": nature, "love": love,
-           "music": music, "fitness": fitness, "abstract": abstract}
+           "music": music, "fitness": fitness, "animals": animals, "car": car, "weather": weather,
+           "travel": travel, "education": education, "abstract": abstract}

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# topic -> trigger words (matched on word stems). The first topic with a hit wins, so the
-# specific topics come before the broad scenic ones.
+# topic -> trigger words, matched on word stems; the topic with the most hits wins.
 TOPICS: dict[str, tuple[str, ...]] = {
     "space": ("space", "galax", "planet", "star", "cosmos", "rocket", "astronaut", "moon", "orbit",
               "universe", "nasa", "alien", "mars"),
@@ -27,6 +26,16 @@ TOPICS: dict[str, tuple[str, ...]] = {
               "rhythm", "dj", "playlist", "podcast"),
     "fitness": ("fitness", "gym", "workout", "run", "sport", "health", "yoga", "muscle", "train",
                 "exercise", "football", "soccer", "basketball", "athlet"),
+    "animals": ("dog", "cat", "pet", "pupp", "kitten", "horse", "paw", "zoo", "vet"),
+    "car": ("car", "cars", "drive", "driving", "road", "race", "racing", "motor", "truck", "bike",
+            "vehicle", "garage"),
+    "weather": ("rain", "storm", "weather", "cloud", "thunder", "lightning", "autumn", "fall",
+                "umbrella", "winter", "cold"),
+    "travel": ("travel", "trip", "flight", "plane", "airport", "vacation", "holiday", "passport",
+               "world", "globe", "countr", "abroad", "tour"),
+    "education": ("learn", "study", "book", "school", "read", "history", "philosoph", "science",
+                  "language", "teach", "lesson", "course", "exam", "universit", "knowledge", "fact",
+                  "stoic", "idea", "brain", "mind", "psycholog", "habit", "productiv"),
     "ocean": ("ocean", "sea", "wave", "beach", "surf", "water", "fish", "whale", "island", "coast",
               "sail", "boat", "river", "lake"),
     "mountain": ("mountain", "hik", "peak", "alp", "climb", "valley", "snow", "ski", "trail", "camp"),
@@ -35,7 +44,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "nature": ("nature", "forest", "tree", "garden", "flower", "plant", "leaf", "green", "eco",
                "climate", "wild", "animal", "bird", "spring", "park"),
     "sun": ("sun", "summer", "sunrise", "sunset", "dawn", "morning", "desert", "heat", "solar",
-            "bright", "travel", "vacation"),
+            "bright"),
 }
 
 # topic -> base hues (0..1) that the seeded palette is pulled towards
@@ -44,6 +53,8 @@ TOPIC_HUES: dict[str, tuple[float, ...]] = {
     "sun": (0.08, 0.02, 0.12), "city": (0.75, 0.05, 0.62), "money": (0.33, 0.13, 0.40),
     "food": (0.03, 0.09, 0.98), "tech": (0.50, 0.80, 0.55), "nature": (0.30, 0.22, 0.38),
     "love": (0.95, 0.88, 0.02), "music": (0.83, 0.92, 0.55), "fitness": (0.00, 0.58, 0.10),
+    "animals": (0.08, 0.30, 0.12), "car": (0.00, 0.60, 0.95), "weather": (0.58, 0.62, 0.68),
+    "travel": (0.52, 0.10, 0.56), "education": (0.10, 0.62, 0.45),
 }
 
 STOPWORDS = frozenset(
@@ -76,13 +87,19 @@ def prompt_seed(prompt: str, seed: int | None = None) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
+def _hits(stems: tuple[str, ...], word: str) -> bool:
+    return any(word == s or (len(s) > 2 and word.startswith(s)) for s in stems)
+
+
 def detect_topic(words: list[str]) -> str:
-    """The first topic whose trigger stem starts one of the words; "abstract" otherwise."""
+    """The topic with the most trigger words (ties: the earliest word); "abstract" if none."""
+    best, best_key = "abstract", (0, 0)
     for topic, stems in TOPICS.items():
-        for word in words:
-            if any(word == s or (len(s) > 2 and word.startswith(s)) for s in stems):
-                return topic
-    return "abstract"
+        positions = [i for i, word in enumerate(words) if _hits(stems, word)]
+        key = (len(positions), -positions[0]) if positions else (0, 0)
+        if key > best_key:
+            best, best_key = topic, key
+    return best
 
 
 def key_words(words: list[str], limit: int = 4) -> tuple[str, ...]:
