@@ -1,6 +1,5 @@
 """API for outgoing webhook endpoints: create (the secret is shown once), list, delete."""
-from flask import jsonify, request
-from flask import Flask
+from flask import Flask, jsonify, request
 
 from fluxnote.accounts.context import current_actor, current_workspace
 from fluxnote.api import openapi
@@ -42,7 +41,9 @@ openapi.document("/api/v1/webhook-endpoints/{endpoint_id}", "delete", {
 
 
 def init_app(app: Flask) -> None:
-    """Register the delivery sweeper with the clock."""
+    """Register the settings actions and the delivery sweeper with the clock."""
+    from fluxnote.webhooks import settings
+    app.register_blueprint(settings.bp)
     if outbound.sweep not in PERIODIC:
         PERIODIC.append(outbound.sweep)
 
@@ -54,7 +55,11 @@ def _public(endpoint: WebhookEndpoint) -> dict:
 @bp.post("/webhook-endpoints")
 def create_endpoint():
     body = request.get_json()
-    if not isinstance(body, dict) or not isinstance(body.get("url"), str):
+    if not isinstance(body, dict):
+        raise ApiError(400, "Send a JSON object.")
+    for name in sorted(set(body) - {"url"}):
+        raise ApiError(422, f"Unknown field {name!r}.", field=name)
+    if not isinstance(body.get("url"), str):
         raise ApiError(422, "url is required and must be a string.", field="url")
     try:
         endpoint = outbound.create_endpoint(current_workspace().id, current_actor().id, body["url"])

@@ -13,7 +13,7 @@ from tests.conftest import auth, make_token, make_user
 
 # Parameters naming a resource that belongs to one workspace: others must get 404.
 ID_PARAMS = ("asset_id", "generation_id", "project_id", "render_id", "endpoint_id", "token_id",
-             "workspace_id", "scene_id")
+             "workspace_id", "scene_id", "user_id")
 # Parameters that are not workspace resources (names, actions, opaque tokens).
 FREE_PARAMS = {"action": "voice", "name": "scenes", "token": "not-a-token", "job_id": "no-such-job",
                "provider_id": "offline", "voice_id": None, "filename": "app.css"}
@@ -27,6 +27,8 @@ class Owned:
     token: str
     ids: dict = field(default_factory=dict)
     free: dict = field(default_factory=dict)
+    # Destructive routes sharing a resource kind each get their own copy, keyed by endpoint.
+    spare: dict = field(default_factory=dict)
 
 
 def png_bytes(size=(64, 64)) -> bytes:
@@ -41,13 +43,16 @@ def build_owned(app, client) -> Owned:
     owned = Owned(user, make_token(user))
     owned.ids["workspace_id"] = user.current_workspace_id
     owned.ids["token_id"] = _spare_token_id(user)
+    owned.ids["user_id"] = _teammate_id(user)
     headers = auth(owned.token)
     _try(owned, "asset_id", lambda: client.post(
         "/api/v1/uploads", data={"file": (io.BytesIO(png_bytes()), "a.png")}, headers=headers))
     _try(owned, "generation_id", lambda: client.post("/api/v1/generations", headers=headers, json={
         "kind": "image", "model": "offline-image", "prompt": "a red lighthouse at dawn"}))
-    _try(owned, "endpoint_id", lambda: client.post(
-        "/api/v1/webhook-endpoints", headers=headers, json={"url": "https://93.184.216.34/hook"}))
+    for name in ("endpoint_id", "spare_endpoint"):
+        _try(owned, name, lambda: client.post(
+            "/api/v1/webhook-endpoints", headers=headers, json={"url": "https://93.184.216.34/hook"}))
+    owned.spare["webhooks_settings.delete"] = {"endpoint_id": owned.ids.pop("spare_endpoint", None)}
     templates = client.get("/api/v1/templates", headers=headers)
     if templates.status_code == 200 and templates.json:
         _try(owned, "project_id", lambda: client.post("/api/v1/projects", headers=headers, json={
@@ -72,6 +77,17 @@ def _spare_token_id(user) -> int:
                               .order_by(ApiToken.id.desc())).first()
 
 
+def _teammate_id(owner) -> int:
+    """A second member of the owner's workspace (invited, accepted), then back home."""
+    from fluxnote.accounts import services
+    from fluxnote.accounts.models import Workspace
+    from fluxnote.extensions import db
+    mate = make_user()
+    token = services.invite(db.session.get(Workspace, owner.current_workspace_id), owner, mate.email)
+    services.accept_invitation(mate, token)
+    return mate.id
+
+
 def _try(owned: Owned, name: str, create) -> None:
     response = create()
     if response.status_code in (200, 201, 202):
@@ -87,7 +103,9 @@ def url_values(rule, owned: Owned) -> dict:
     resource kind this installation could not create."""
     values = {}
     for name in params(rule):
-        if name in ID_PARAMS:
+        if owned.spare.get(rule.endpoint, {}).get(name):
+            values[name] = owned.spare[rule.endpoint][name]
+        elif name in ID_PARAMS:
             assert name in owned.ids, f"{rule.rule}: could not create a resource for <{name}>"
             values[name] = owned.ids[name]
         else:

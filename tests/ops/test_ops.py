@@ -177,3 +177,21 @@ def test_webhook_log_shows_outbound_deliveries(app, client, admin):
     outbound.emit(user.current_workspace_id, "render.failed", {"id": 4})
     html = client.get("/ops/webhooks").get_data(as_text=True)
     assert 'id="ops-webhooks"' in html and "render.failed" in html and "pending" in html
+
+
+def test_ops_reads_and_adjusts_on_postgresql(pg_app):
+    client = pg_app.test_client()
+    admin = make_user(admin=True)
+    login(client, admin)
+    user = make_user(email="pg-owner@example.com")
+    ws = user.current_workspace_id
+    ok, bad = _generations(ws, user.id, [("succeeded", 2), ("failed", 1)])
+    today = utcnow().date()
+    html = client.get(f"/ops/search?kind=generation&workspace={ws}&status=failed&from={today}&to={today}"
+                      ).get_data(as_text=True)
+    assert f'data-row="{bad}"' in html and f'data-row="{ok}"' not in html
+    assert f'/ops/workspaces/{ws}"' in client.get("/ops/workspaces?q=PG-OWNER").get_data(as_text=True)
+    assert _adjust(client, ws, reason="pg goodwill", nonce="pg1").status_code == 302
+    assert snapshot(ws)["video"]["remaining"] == ledger_sum(ws, "video")
+    assert {h.provider for h in services.provider_health()} == {"offline"}
+    assert client.get("/ops/").status_code == 200

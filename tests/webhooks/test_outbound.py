@@ -217,3 +217,27 @@ def test_a_finished_generation_is_announced_to_the_endpoint(app, client, receive
     payload = rx.received[0]["payload"]
     assert payload["type"] == "generation.succeeded"
     assert payload["data"]["id"] == gen["id"] and payload["data"]["status"] == "succeeded"
+
+
+def test_settings_form_adds_and_deletes_endpoints(client):
+    user = make_user()
+    login(client, user)
+    page = client.post("/settings/webhooks", data={"url": "http://127.0.0.1/x"}, follow_redirects=True)
+    assert "private or loopback" in page.get_data(as_text=True)
+    page = client.post("/settings/webhooks", data={"url": "https://93.184.216.34/in"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "whsec_" in page and "https://93.184.216.34/in" in page
+    endpoint = outbound.list_endpoints(user.current_workspace_id)[0]
+    stranger = make_user()
+    login(client, stranger)
+    assert client.post(f"/settings/webhooks/{endpoint.id}/delete").status_code == 404
+    login(client, user)
+    client.post(f"/settings/webhooks/{endpoint.id}/delete")
+    assert outbound.list_endpoints(user.current_workspace_id) == []
+
+
+def test_api_refuses_unknown_fields(client):
+    token = make_token(make_user())
+    r = client.post("/api/v1/webhook-endpoints", json={"url": "https://93.184.216.34/x", "events": ["*"]},
+                    headers=auth(token))
+    assert r.status_code == 422 and r.json["error"]["field"] == "events"
