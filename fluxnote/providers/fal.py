@@ -115,8 +115,13 @@ class FalProvider:
         params = {"fal_webhook": request.webhook_url} if request.webhook_url else None
         url = f"{self.queue_url}/{_endpoint(request)}"
         with self._client() as client:
-            data = request_json(client, "POST", url, "fal submit", json=self._input(request),
-                                params=params)
+            try:
+                data = request_json(client, "POST", url, "fal submit", json=self._input(request),
+                                    params=params)
+            except ProviderError as exc:
+                if not exc.retryable and _moderated(str(exc)):  # refused at the door
+                    return ProviderResult("failed", error=str(exc), moderated=True)
+                raise
         request_id = data.get("request_id")
         if not isinstance(request_id, str) or not request_id:
             raise ProviderError("fal submit: answer has no request_id")

@@ -206,3 +206,10 @@ def test_forged_signatures_do_not_refetch_the_key_set(server, signing_key):
         with pytest.raises(InvalidSignature):
             p.parse_webhook(signed(SigningKey.generate(), body), body)
     assert [s.path for s in server.seen].count("/.well-known/jwks.json") == 1
+
+
+def test_a_prompt_refused_at_submit_is_moderated(server):
+    server.on("POST", f"/{MODEL}", status=422, json_body={"detail": [
+        {"loc": ["body", "prompt"], "msg": "Prompt flagged", "type": "content_policy_violation"}]})
+    result = provider(server).submit(video_request())
+    assert result.status == "failed" and result.moderated

@@ -70,6 +70,8 @@ def test_topic_and_title_come_from_the_prompt():
     assert scene.topic == "money"
     assert scene.title_words[:3] == ("10", "tips", "save") or "money" in scene.title_words
     assert read_prompt("A quiet afternoon").topic == "abstract"
+    assert read_prompt("Morning yoga workout routine").topic == "fitness"  # 2 hits beat 1
+    assert read_prompt("Sunset over the desert road trip").topic == "sun"
 
 
 def test_title_words_are_drawn_where_the_layout_puts_them():
