@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-WORDS_PER_SECOND = 2.6  # the offline voice's natural pace; sets word budgets
+WORDS_PER_SECOND = 2.9  # the offline voice's natural pace; sets word budgets
 
 
 @dataclass(frozen=True)
