@@ -3,10 +3,13 @@ import math
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from fluxnote.accounts.models import User, Workspace
+from fluxnote.billing import stripe_backend
 from fluxnote.billing.backends import PaymentRefused, get_backend
+from fluxnote.billing.models import BillingAccount, BillingEvent
 from fluxnote.billing.plans import KINDS, Plan, all_plans, get_plan, rank
 from fluxnote.credits import services as credits
 from fluxnote.extensions import db
@@ -36,6 +39,8 @@ def change_plan(workspace: Workspace, plan_id: str, user: User) -> str:
     try:
         get_backend(current_app.config.get("BILLING_BACKEND", "selfhosted")).change_plan(
             workspace.id, old.id, new.id, "next_cycle" if downgrade else "now")
+    except stripe_backend.CheckoutRequired:
+        raise
     except PaymentRefused as exc:
         raise PlanError(f"Payment refused: {exc}")
     if downgrade:
@@ -46,7 +51,7 @@ def change_plan(workspace: Workspace, plan_id: str, user: User) -> str:
     return "upgraded"
 
 
-def _upgrade(workspace: Workspace, old: Plan, new: Plan, user: User) -> None:
+def _upgrade(workspace: Workspace, old: Plan, new: Plan, user: User, commit: bool = True) -> None:
     """Switch the plan with a conditional write, so two racing upgrades grant once."""
     switched = db.session.execute(
         update(Workspace).where(Workspace.id == workspace.id, Workspace.plan == old.id)
@@ -59,7 +64,51 @@ def _upgrade(workspace: Workspace, old: Plan, new: Plan, user: User) -> None:
         credits.adjust(workspace.id, kind, new.allowance(kind) - old.allowance(kind),
                        f"{key}:{kind}", user.id, entry_type="upgrade",
                        reason=f"Upgrade {old.name} → {new.name}")
+    if commit:
+        db.session.commit()
+
+
+def handle_stripe_event(event: dict) -> bool:
+    """Apply a verified Stripe webhook event once; False for a redelivery (nothing done).
+
+    checkout.session.completed records the subscription and applies the paid upgrade;
+    customer.subscription.deleted schedules Free for the next billing date.
+    """
+    try:
+        db.session.add(BillingEvent(id=event["id"], type=event["type"]))
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    data = event["data"]["object"]
+    if event["type"] == "checkout.session.completed" and data.get("subscription"):
+        _paid_checkout(int(data["metadata"]["workspace_id"]), data["metadata"]["plan"],
+                       data["customer"], data["subscription"])
+    elif event["type"] == "customer.subscription.deleted":
+        _subscription_ended(data["id"])
     db.session.commit()
+    return True
+
+
+def _paid_checkout(workspace_id: int, plan_id: str, customer_id: str, subscription_id: str) -> None:
+    workspace = db.session.get(Workspace, workspace_id)
+    db.session.merge(BillingAccount(workspace_id=workspace_id, customer_id=customer_id,
+                                    subscription_id=subscription_id,
+                                    item_id=stripe_backend.subscription_item(subscription_id)))
+    if workspace and rank(plan_id) > rank(workspace.plan):
+        _upgrade(workspace, get_plan(workspace.plan), get_plan(plan_id),
+                 db.session.get(User, workspace.owner_id), commit=False)
+
+
+def _subscription_ended(subscription_id: str) -> None:
+    account = db.session.scalar(select(BillingAccount)
+                                .where(BillingAccount.subscription_id == subscription_id))
+    if account is None:
+        return
+    workspace = db.session.get(Workspace, account.workspace_id)
+    if workspace.plan != "free":
+        workspace.pending_plan = "free"
+    db.session.delete(account)
 
 
 @dataclass

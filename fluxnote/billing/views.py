@@ -7,10 +7,11 @@ from fluxnote.accounts import services as accounts
 from fluxnote.accounts.context import current_workspace
 from fluxnote.accounts.forms import InviteForm, TokenForm
 from fluxnote.accounts.models import ApiToken, Membership
-from fluxnote.billing import services
+from fluxnote.billing import services, stripe_backend
 from fluxnote.billing.plans import all_plans, get_plan
 from fluxnote.credits.services import snapshot
-from fluxnote.extensions import db, limiter
+from fluxnote.errors import error_response
+from fluxnote.extensions import csrf, db, limiter
 
 bp = Blueprint("billing", __name__)
 
@@ -66,6 +67,8 @@ def change_plan():
     workspace = current_workspace()
     try:
         outcome = services.change_plan(workspace, request.form.get("plan", ""), current_user)
+    except stripe_backend.CheckoutRequired as exc:
+        return _redirect_out(exc.url)
     except services.PlanError as exc:
         message, category = str(exc), "error"
     else:
@@ -82,6 +85,27 @@ def change_plan():
         return response
     flash(message, category)
     return redirect(url_for("billing.settings"))
+
+
+def _redirect_out(url: str):
+    """Leave for an external page (Stripe Checkout), from a plain form or from htmx."""
+    if request.headers.get("HX-Request"):
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@bp.post("/billing/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    """Stripe's signed events: verify, apply once, 2xx (a redelivery is a no-op)."""
+    try:
+        event = stripe_backend.parse_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except (ValueError, stripe_backend.stripe.SignatureVerificationError):
+        return error_response(400, "Invalid Stripe signature or payload.")
+    services.handle_stripe_event(event)
+    return {"received": True}
 
 
 @bp.post("/settings/tokens")
