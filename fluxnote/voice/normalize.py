@@ -41,6 +41,8 @@ _ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$", re.I)
 _YEAR = re.compile(r"^(1[1-9]\d\d|20\d\d)$")
 _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")
 _RANGE = re.compile(r"^(\d+)[-–](\d+)$")
+_FRACTION = re.compile(r"^(\d{1,3})/(\d{1,2})$")
+_DECADE = re.compile(r"^(1[1-9]\d0|20\d0)'?s$")
 _PARTS = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?|[&+@=%#]")
 
 
@@ -154,6 +156,11 @@ def _say_pattern(core: str) -> str | None:
         return num2words(int(m[1]), to="ordinal")
     if _YEAR.fullmatch(core):
         return num2words(int(core), to="year")
+    if m := _DECADE.fullmatch(core):
+        said = num2words(int(m[1]), to="year")
+        return said[:-1] + "ies" if said.endswith("y") else said + "s"
+    if m := _FRACTION.fullmatch(core):
+        return _say_fraction(int(m[1]), int(m[2]))
     if _NUMBER.fullmatch(core):
         return _say_number(core)
     if m := _RANGE.fullmatch(core):
@@ -172,6 +179,15 @@ def _say_money(symbol: str, whole: str, cents: str | None, scale: str | None) ->
         c = int(cents.ljust(2, "0"))
         said += f" {num2words(c)} {cent if c == 1 else cents_word}"
     return said
+
+
+def _say_fraction(top: int, bottom: int) -> str:
+    if bottom in (0, 1):
+        return f"{num2words(top)} over {num2words(bottom)}"
+    name = {2: "half", 4: "quarter"}.get(bottom) or num2words(bottom, to="ordinal")
+    if top != 1:
+        name = "halves" if bottom == 2 else name + "s"
+    return f"{num2words(top)} {name}"
 
 
 def _say_number(text: str) -> str:

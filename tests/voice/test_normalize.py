@@ -13,6 +13,8 @@ def test_numbers_money_dates_and_abbreviations_are_spelled_out():
     assert spoken("$1.2M 45% 1,000,000 21st 10:05pm 5-10 COVID-19 & 1999") == [
         "one point two million dollars", "forty-five percent", "one million", "twenty-first",
         "ten oh five P M", "five to ten", "COVID nineteen", "and", "nineteen ninety-nine"]
+    assert spoken("1/2 3/4 2/3 1990s 2020s") == [
+        "one half", "three quarters", "two thirds", "nineteen nineties", "twenty twenties"]
 
 
 def test_caption_words_are_the_script_tokens_and_lone_punctuation_is_a_pause():
