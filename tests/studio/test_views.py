@@ -1,0 +1,90 @@
+"""The studio pages: quick-create form, editor partials answering htmx edits, errors."""
+import io
+
+from tests.conftest import login, make_user
+from tests.studio.conftest import png_bytes, short_project
+
+
+def _web(studio):
+    client = studio["client"]
+    login(client, studio["user"])
+    return client
+
+
+def test_projects_page_lists_projects_and_the_form_states_costs(studio):
+    project = short_project(studio, ["Listed."])
+    client = _web(studio)
+    page = client.get("/studio").get_data(as_text=True)
+    assert 'id="studio-new"' in page and f'/studio/{project["id"]}' in page
+    free = client.post("/studio/cost", data={"template": "quote", "visuals": "offline"}).get_data(as_text=True)
+    assert "Free" in free
+    paid = client.post("/studio/cost", data={"template": "quote", "visuals": "generate_video"}).get_data(as_text=True)
+    assert "Uses 5 video credits" in paid
+
+
+def test_quick_create_form_redirects_to_the_editor_or_shows_the_error(studio):
+    client = _web(studio)
+    bad = client.post("/studio", data={"template": "quote"})
+    assert bad.status_code == 422 and "Give a topic" in bad.get_data(as_text=True)
+    good = client.post("/studio", data={"template": "quote", "topic": "tide pools", "visuals": "offline"})
+    assert good.status_code == 204 and good.headers["HX-Redirect"].startswith("/studio/")
+    building = client.get(good.headers["HX-Redirect"]).get_data(as_text=True)
+    assert 'id="studio-status"' in building and 'hx-trigger="every 1s"' in building
+
+
+def test_editor_has_every_area_and_edits_answer_with_partials(studio):
+    project = short_project(studio, ["First line here.", "Second line here."])
+    client = _web(studio)
+    pid, (s1, s2) = project["id"], project["scenes"]
+    page = client.get(f"/studio/{pid}").get_data(as_text=True)
+    for area in ("studio-timeline", "studio-scenes", "studio-captions", "studio-preview", "studio-voice",
+                 "studio-music", "studio-settings", "render-status", "studio-undo"):
+        assert f'id="{area}"' in page
+    moved = client.post(f"/studio/{pid}/edit/move", data={"scene_id": s2["id"], "direction": "up"})
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 200 and html.index(f'id="scene-{s2["id"]}"') < html.index(f'id="scene-{s1["id"]}"')
+    assert 'id="studio-timeline" class="card studio-timeline" hx-swap-oob="true"' in html
+    assert "Undo: Move scene 2" in html
+    restyled = client.post(f"/studio/{pid}/edit/captions", data={
+        "caption_style": "neon_glow", "current_style": "karaoke", "size": "84"}).get_data(as_text=True)
+    assert 'value="neon_glow" selected' in restyled
+    fixed = client.post(f"/studio/{pid}/edit/words", data={"scene_id": s1["id"], "w-0": "Fist"})
+    assert 'value="Fist"' in fixed.get_data(as_text=True)
+    undone = client.post(f"/studio/{pid}/undo").get_data(as_text=True)
+    assert 'id="studio-editor"' in undone and 'value="First"' in undone
+
+
+def test_bad_edits_are_422_with_the_message_in_the_area(studio):
+    project = short_project(studio, ["Only one."])
+    client = _web(studio)
+    pid, scene = project["id"], project["scenes"][0]
+    deleted = client.post(f"/studio/{pid}/edit/delete", data={"scene_id": scene["id"]})
+    assert deleted.status_code == 422 and "at least one scene" in deleted.get_data(as_text=True)
+    trimmed = client.post(f"/studio/{pid}/edit/trim", data={"scene_id": scene["id"], "trim_start": "x", "trim_end": "0"})
+    assert trimmed.status_code == 422 and 'data-field="trim_start"' in trimmed.get_data(as_text=True)
+    corrupt = client.post(f"/studio/{pid}/scenes/{scene['id']}/upload", content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(b"not an image"), "x.png")})
+    assert corrupt.status_code == 415
+
+
+def test_upload_replaces_a_scene_visual_and_duplicate_opens_the_variant(studio):
+    project = short_project(studio, ["Swap my picture."])
+    client = _web(studio)
+    pid, scene = project["id"], project["scenes"][0]
+    uploaded = client.post(f"/studio/{pid}/scenes/{scene['id']}/upload", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(png_bytes((9, 9, 9))), "mine.png")})
+    assert uploaded.status_code == 200
+    now = client.get(f"/api/v1/projects/{pid}", headers=studio["headers"]).get_json()
+    assert now["scenes"][0]["asset_id"] != scene["asset_id"]
+    copy = client.post(f"/studio/{pid}/duplicate")
+    assert copy.status_code == 204 and copy.headers["HX-Redirect"] != f"/studio/{pid}"
+
+
+def test_the_studio_is_private(studio):
+    project = short_project(studio, ["Mine."])
+    client = studio["client"]
+    assert client.get(f"/studio/{project['id']}").status_code == 302  # logged out: to /login
+    login(client, make_user())
+    for path in (f"/studio/{project['id']}", f"/studio/{project['id']}/preview.png"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/studio/{project['id']}/edit/aspect", data={"aspect": "1:1"}).status_code == 404
