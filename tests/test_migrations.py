@@ -59,6 +59,7 @@ def empty_pg(pg_url):
 
     def wipe():
         with engine.connect() as conn:
+            conn.execute(text("SET lock_timeout = '20s'"))  # fail clearly if a test leaked a transaction
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
 
