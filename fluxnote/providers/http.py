@@ -63,6 +63,8 @@ def download(url: str, dest_dir: Path, timeout: float) -> Path:
     Raises ProviderError (retryable for timeouts, 5xx and 429) and leaves no partial file.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
+    if url.startswith("data:"):
+        return _save_data_uri(url, dest_dir)
     part = dest_dir / f"{uuid.uuid4().hex}.part"
     try:
         with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
@@ -84,6 +86,20 @@ def download(url: str, dest_dir: Path, timeout: float) -> Path:
         part.unlink(missing_ok=True)
         raise
     return part.rename(part.with_suffix(suffix))
+
+
+def _save_data_uri(url: str, dest_dir: Path) -> Path:
+    """Write an inline `data:<mime>;base64,...` result (ProviderError if malformed)."""
+    header, _, payload = url.partition(",")
+    if not header.endswith(";base64"):
+        raise ProviderError("download: only base64 data URIs are supported")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except ValueError as exc:
+        raise ProviderError("download: malformed data URI") from exc
+    path = dest_dir / f"{uuid.uuid4().hex}{_suffix('', header[5:-7])}"
+    path.write_bytes(data)
+    return path
 
 
 def data_uri(path: Path) -> str:

@@ -139,3 +139,11 @@ def test_unavailable_secret_rejects_the_webhook(server):
     body = json.dumps(prediction("succeeded", output="https://x/o.mp4")).encode()
     with pytest.raises(InvalidSignature):
         provider(server).parse_webhook(signed(body), body)
+
+
+def test_inline_data_uri_outputs_are_saved(server, tmp_path):
+    server.on("GET", "/v1/predictions/p-1", json_body=prediction(
+        "succeeded", output="data:image/webp;base64," + base64.b64encode(b"RIFF0000WEBPVP8 ").decode()))
+    p = provider(server)
+    path = p.fetch_result(p.poll("p-1"), tmp_path)
+    assert path.suffix == ".webp" and path.read_bytes().startswith(b"RIFF")
