@@ -38,8 +38,19 @@ def upgrade_and_compare(tmp_path: Path, database_url: str, redis_url: str) -> No
             assert {"users", "workspaces", "credit_balances", "ledger_entries"} <= \
                 set(inspect(conn).get_table_names())
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            assert compare_metadata(context, db.metadata) == []
+            diff = compare_metadata(context, db.metadata)
+            assert diff == [], "models differ from the migration (regenerate it):\n" + describe(diff)
         db.engine.dispose()
+
+
+def describe(diff: list) -> str:
+    """One line per difference, naming the table/column/constraint instead of reprs."""
+    lines = []
+    for change in diff:
+        change = change[0] if isinstance(change, list) else change
+        subject = getattr(change[1], "name", None) or change[2:4]
+        lines.append(f"  {change[0]} {subject}")
+    return "\n".join(lines)
 
 
 def test_exactly_one_head():
