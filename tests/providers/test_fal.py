@@ -213,3 +213,11 @@ def test_a_prompt_refused_at_submit_is_moderated(server):
         {"loc": ["body", "prompt"], "msg": "Prompt flagged", "type": "content_policy_violation"}]})
     result = provider(server).submit(video_request())
     assert result.status == "failed" and result.moderated
+
+
+def test_a_hanging_download_times_out_as_retryable(server, tmp_path):
+    server.on("GET", "/slow.mp4", body=b"x", content_type="video/mp4", delay=2.0)
+    result = fal.ProviderResult("succeeded", "req-1", output_url=f"{server.url}/slow.mp4")
+    with pytest.raises(ProviderError) as err:
+        provider(server, timeout=0.3).fetch_result(result, tmp_path)
+    assert err.value.retryable and list(tmp_path.iterdir()) == []
