@@ -106,10 +106,10 @@ def test_redis_stopped_and_restarted_loses_no_generation(fault_app, own_redis):
     assert_ledger_balances(user.current_workspace_id)
 
 
-def _worker_process(app, tmp_path) -> subprocess.Popen:
+def _worker_process(app, tmp_path, queues: str = "priority,default") -> subprocess.Popen:
     env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], FLUXNOTE_DATA_DIR=str(tmp_path),
                DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test")
-    return subprocess.Popen([sys.executable, "-m", "fluxnote.cli", "worker", "--queues", "priority,default"],
+    return subprocess.Popen([sys.executable, "-m", "fluxnote.cli", "worker", "--queues", queues],
                             env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
@@ -169,3 +169,31 @@ def test_parallel_writes_on_sqlite_never_oversell_or_error(fault_app):
     credits = fault_app.test_client().get("/api/v1/credits", headers=auth(token)).json
     assert credits["image"]["remaining"] == 10 and credits["video"]["remaining"] == 0
     assert_ledger_balances(user.current_workspace_id, settled=False)
+
+
+def test_worker_sigkilled_mid_render_leaves_no_render_running(fault_app, tmp_path):
+    from fluxnote.render.sweeper import STALE_AFTER, sweep
+    client, user = fault_app.test_client(), make_user(plan="pro")
+    headers = auth(make_token(user))
+    template = client.get("/api/v1/templates", headers=headers).json[0]["id"]
+    project = client.post("/api/v1/projects", headers=headers,
+                          json={"source_text": "Cats purr when they are calm.", "template": template}).json
+    db.session.rollback()
+    run_worker(fault_app, ["priority", "default"], burst=True)  # the studio makes scene visuals
+    render_id = client.post(f"/api/v1/projects/{project['id']}/renders", headers=headers).json["id"]
+    status = lambda: client.get(f"/api/v1/renders/{render_id}", headers=headers).json["status"]  # noqa: E731
+    db.session.rollback()
+    worker = _worker_process(fault_app, tmp_path, "render")
+    try:
+        _wait_for(lambda: (status(), db.session.rollback())[0] != "queued", timeout=60)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    detail = client.get(f"/api/v1/renders/{render_id}", headers=headers).json
+    assert detail["status"] == "running", f"the render ended before the kill: {detail}"
+    db.session.rollback()
+    assert sweep(now=utcnow() + STALE_AFTER + timedelta(seconds=1))["dead"] == 1
+    assert status() == "queued"
+    db.session.rollback()
+    run_worker(fault_app, ["render"], burst=True)
+    assert status() in ("succeeded", "failed")
