@@ -167,6 +167,15 @@ def create_token(user: User, name: str, workspace_id: int | None = None) -> str:
     return token
 
 
+def live_tokens(user: User) -> list[ApiToken]:
+    """The user's unrevoked tokens in workspaces they still belong to, oldest first."""
+    return db.session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+        ApiToken.workspace_id.in_(select(Membership.workspace_id)
+                                  .where(Membership.user_id == user.id)))
+        .order_by(ApiToken.id)).all()
+
+
 def revoke_token(user: User, token_id: int) -> None:
     """Revoke one of the user's tokens. AccountError if it is not theirs."""
     token = db.session.get(ApiToken, token_id)

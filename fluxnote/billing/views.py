@@ -6,12 +6,11 @@ from flask_login import current_user, login_required
 from fluxnote.accounts import services as accounts
 from fluxnote.accounts.context import current_workspace
 from fluxnote.accounts.forms import InviteForm, TokenForm
-from fluxnote.accounts.models import ApiToken, Membership
 from fluxnote.billing import services, stripe_backend
 from fluxnote.billing.plans import all_plans, get_plan
 from fluxnote.credits.services import snapshot
 from fluxnote.errors import error_response
-from fluxnote.extensions import csrf, db, limiter
+from fluxnote.extensions import csrf, limiter
 
 bp = Blueprint("billing", __name__)
 
@@ -48,15 +47,10 @@ def _settings_page(status: int = 200, **context):
     """The settings page; `context` may carry a bound form with errors, a new token or
     an invitation link (both shown once)."""
     workspace = current_workspace()
-    tokens = db.session.scalars(db.select(ApiToken).where(
-        ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None),
-        ApiToken.workspace_id.in_(db.select(Membership.workspace_id)
-                                  .where(Membership.user_id == current_user.id)))
-        .order_by(ApiToken.id)).all()
     context.setdefault("invite_form", InviteForm())
     context.setdefault("token_form", TokenForm())
     return render_template("billing/settings.html", workspace=workspace, plans=all_plans(),
-                           plan=get_plan(workspace.plan), tokens=tokens,
+                           plan=get_plan(workspace.plan), tokens=accounts.live_tokens(current_user),
                            members=sorted(workspace.memberships, key=lambda m: m.role != "owner"),
                            balances=snapshot(workspace.id), **context), status
 
