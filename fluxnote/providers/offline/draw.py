@@ -27,11 +27,23 @@ def draw_image(prompt: str, width: int, height: int, seed: int | None = None) ->
         raise ValueError(f"unsupported size {width}x{height}")
     scene = read_prompt(prompt, seed)
     pixels = _background(scene, width, height)
+    pixels = _tint(pixels, _texture_alpha(scene, width, height), scene.palette[4])
+    layer = _illustration(scene, width, height)
+    pixels = _tint(pixels, _shadow_alpha(layer), scene.palette[0])
     image = Image.fromarray(pixels)
-    _texture(image, scene)
-    _illustration(image, scene)
+    box = layer.getbbox()
+    if box:
+        image.paste(layer.crop(box), box[:2], layer.crop(box))
     _title(image, scene)
     return Image.fromarray(_grain(np.asarray(image), scene))
+
+
+def _tint(pixels: np.ndarray, alpha: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    """Blend a flat colour over the pixels through an 8-bit alpha map (OpenCV: fast)."""
+    weight = alpha.astype(np.float32) * np.float32(1 / 255)
+    flat = np.empty_like(pixels)
+    flat[:] = colour
+    return cv2.blendLinear(pixels, flat, 1 - weight, weight)
 
 
 def _fractal_noise(rng: np.random.Generator, h: int, w: int, octaves: int = 4) -> np.ndarray:
@@ -70,23 +82,23 @@ def _background(scene: Scene, width: int, height: int) -> np.ndarray:
                       interpolation=cv2.INTER_CUBIC)
 
 
-def _texture(image: Image.Image, scene: Scene) -> None:
+def _texture_alpha(scene: Scene, width: int, height: int) -> np.ndarray:
+    """The seeded texture as an alpha map for the palette's lightest colour, drawn at 1/4
+    resolution and upscaled."""
     rng = scene.rng(2)
-    width, height = image.size
-    layer = Image.new("RGBA", (width // 4, height // 4), (0, 0, 0, 0))
+    layer = Image.new("L", (width // 4, height // 4), 0)
     draw = ImageDraw.Draw(layer)
     lw, lh = layer.size
     style = int(rng.integers(4))
-    light = (*scene.palette[4], 0)
     if style == 0:  # bokeh
         for _ in range(int(rng.integers(12, 30))):
             x, y, r = rng.uniform(0, lw), rng.uniform(0, lh), rng.uniform(4, lw * 0.12)
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=light[:3] + (int(rng.integers(20, 70)),))
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=int(rng.integers(20, 70)))
     elif style == 1:  # waves
         for k in range(int(rng.integers(5, 10))):
             y0, amp, freq = rng.uniform(0, lh), rng.uniform(3, lh * 0.05), rng.uniform(0.01, 0.04)
             pts = [(x, y0 + amp * np.sin(x * freq + k)) for x in range(0, lw + 8, 8)]
-            draw.line(pts, fill=light[:3] + (50,), width=max(1, lw // 90))
+            draw.line(pts, fill=50, width=max(1, lw // 90))
     elif style == 2:  # light rays from a corner
         ox, oy = rng.choice([0, lw]), rng.uniform(-lh * 0.1, lh * 0.3)
         for a in np.linspace(0, np.pi, int(rng.integers(6, 12))):
@@ -94,15 +106,14 @@ def _texture(image: Image.Image, scene: Scene) -> None:
             far = lw + lh
             draw.polygon([(ox, oy), (ox + far * np.cos(a - spread), oy + far * np.sin(a - spread)),
                           (ox + far * np.cos(a + spread), oy + far * np.sin(a + spread))],
-                         fill=light[:3] + (28,))
+                         fill=28)
     else:  # halftone dots
         step = max(6, lw // 18)
         for y in range(0, lh, step):
             for x in range(0, lw, step):
                 r = step * 0.35 * (y / lh)
-                draw.ellipse((x - r, y - r, x + r, y + r), fill=light[:3] + (45,))
-    layer = layer.resize(image.size, Image.Resampling.BILINEAR)
-    image.paste(layer, (0, 0), layer)
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=45)
+    return cv2.resize(np.asarray(layer), (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _layout(width: int, height: int) -> tuple[float, float, float]:
@@ -114,20 +125,25 @@ def _layout(width: int, height: int) -> tuple[float, float, float]:
     return width * 0.5, height * 0.34, width * 0.56
 
 
-def _illustration(image: Image.Image, scene: Scene) -> None:
-    cx, cy, side = _layout(*image.size)
-    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    box = Box(ImageDraw.Draw(layer), cx, cy, side, scene.palette, scene.rng(3))
-    DRAWERS[scene.topic](box)
+def _illustration(scene: Scene, width: int, height: int) -> Image.Image:
+    """The topic drawing on a transparent full-size layer."""
+    cx, cy, side = _layout(width, height)
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    DRAWERS[scene.topic](Box(ImageDraw.Draw(layer), cx, cy, side, scene.palette, scene.rng(3)))
+    return layer
+
+
+def _shadow_alpha(layer: Image.Image) -> np.ndarray:
+    """A soft drop shadow of the layer (blurred at 1/4 resolution), offset down-right."""
+    width, height = layer.size
     alpha = np.asarray(layer.getchannel("A"))
-    small = cv2.resize(alpha, (image.width // 4, image.height // 4), interpolation=cv2.INTER_AREA)
-    blur = cv2.GaussianBlur(small, (0, 0), sigmaX=max(2.0, image.width / 160))
-    shadow_a = (cv2.resize(blur, image.size, interpolation=cv2.INTER_LINEAR) * 0.55).astype(np.uint8)
-    shadow = Image.new("RGBA", image.size, (*scene.palette[0], 0))
-    shadow.putalpha(Image.fromarray(shadow_a))
-    offset = max(4, image.width // 90)
-    image.paste(shadow, (offset, offset), shadow)
-    image.paste(layer, (0, 0), layer)
+    small = cv2.resize(alpha, (width // 4, height // 4), interpolation=cv2.INTER_AREA)
+    blur = cv2.GaussianBlur(small, (0, 0), sigmaX=max(2.0, width / 160))
+    soft = cv2.resize(blur, (width, height), interpolation=cv2.INTER_LINEAR)
+    offset = max(4, width // 90)
+    shadow = np.zeros_like(soft)
+    shadow[offset:, offset:] = (soft[:-offset, :-offset] * 0.55).astype(np.uint8)
+    return shadow
 
 
 def _font(size: int, scene: Scene) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
