@@ -7,6 +7,7 @@ connection and session), it measures for a fixed time:
 - ledger: ``reserve`` + commit, then ``capture`` + commit, on one workspace's pool;
 - bare:   ``UPDATE bench_counter SET n = n - 1 WHERE id = 1 AND n >= 1``, one per
   transaction — the floor every ledger pays on the same database and concurrency;
+  (each measured in ROUNDS interleaved slices of --seconds, the machine being shared)
 
 then an overspend phase: 16 clients race for more reserves than the pool holds and
 the successes beyond the allowance are counted (must be 0), with the invariants checked.
@@ -31,6 +32,7 @@ from fluxnote.extensions import db
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 KIND = "image"
+ROUNDS = 3
 
 
 def make_app(url: str, data_dir: str, clients: int):
@@ -61,7 +63,8 @@ def new_workspace(credit: int) -> tuple[int, int]:
 
 
 def run_clients(clients: int, seconds: float, work) -> int:
-    """Run `work(stop_event)` in `clients` threads for `seconds`; the sum of their counts."""
+    """Run `work(stop_event)` in `clients` threads for `seconds` (or until all return);
+    the sum of their counts."""
     stop, start = threading.Event(), threading.Barrier(clients + 1)
     counts = [0] * clients
 
@@ -73,7 +76,9 @@ def run_clients(clients: int, seconds: float, work) -> int:
     for t in threads:
         t.start()
     start.wait()
-    time.sleep(seconds)
+    deadline = time.monotonic() + seconds
+    for t in threads:  # returns early once every client has stopped on its own
+        t.join(max(0.0, deadline - time.monotonic()))
     stop.set()
     for t in threads:
         t.join()
@@ -126,12 +131,15 @@ def bench_database(name: str, url: str, data_dir: str, client_counts: list[int],
     with app.app_context():
         ws, user_id = new_workspace(10 ** 8)
         for clients in client_counts:
-            pairs = run_clients(clients, seconds, ledger_work(app, ws, user_id)) / seconds
-            bare = run_clients(clients, seconds, bare_work(app)) / seconds
-            rows.append((name, clients, pairs, bare, pairs / bare))
+            pairs = bare = 0
+            for _ in range(ROUNDS):  # interleaved, so drifting load hits both alike
+                pairs += run_clients(clients, seconds, ledger_work(app, ws, user_id))
+                bare += run_clients(clients, seconds, bare_work(app))
+            rows.append((name, clients, pairs / (ROUNDS * seconds), bare / (ROUNDS * seconds),
+                         pairs / bare))
         allowance, clients = 300, 16
         ws, user_id = new_workspace(allowance)
-        won = run_clients(clients, seconds * 10, ledger_work(app, ws, user_id))
+        won = run_clients(clients, 120.0, ledger_work(app, ws, user_id))
         overspend = max(0, won - allowance)
         rows.append((name, "overspend", won, allowance, overspend, check_invariants(ws)))
         db.session.remove()

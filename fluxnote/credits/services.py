@@ -20,8 +20,10 @@ Rules:
   `carried` (shown as reserved). A carried hold that is captured counts as usage of its
   own cycle; one released after the refresh returns nothing (its credit would have
   expired at the refresh) and is recorded as a zero `release_expired` entry.
-- The writes are Core statements (no ORM unit of work, no re-reads): the row lock on the
-  balance is held from the debit to the caller's commit, so each round trip counts.
+- Speed: the writes are prebuilt Core statements (no ORM unit of work, no re-reads), and
+  the balance row is written last (reserve: holds and entries first, the debit after,
+  undone to a savepoint if it fails; capture: the balance after the entry), because its
+  row lock is held until the caller commits and serialises every member of a workspace.
 """
 from datetime import datetime
 
@@ -81,24 +83,16 @@ def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: 
     if count < 1:
         raise ValueError("count must be at least 1")
     now = now or utcnow()
-    debit = {"ws": workspace_id, "k": kind, "n": count, "now": now}
-    cycle_start = _execute(_DEBIT, debit).scalar_one_or_none()
-    if cycle_start is None:
-        # Also when another transaction won the refresh race: the balance is current now.
+    refs = [ref] if count == 1 else [f"{ref}:{i}" for i in range(count)]
+    holds = _hold_then_debit(workspace_id, kind, refs, user_id, now)
+    if holds is None:
+        # The cycle may have ended, or another transaction won its refresh: try once more.
         _refresh_if_due(workspace_id, now)
-        cycle_start = _execute(_DEBIT, debit).scalar_one_or_none()
-    if cycle_start is None:
+        holds = _hold_then_debit(workspace_id, kind, refs, user_id, now)
+    if holds is None:
         bal = _balance(workspace_id, kind)
         raise InsufficientCredits(kind, bal.remaining, bal.cycle_end)
-    refs = [ref] if count == 1 else [f"{ref}:{i}" for i in range(count)]
-    rows = [dict(workspace_id=workspace_id, kind=kind, ref=r, state="held", cycle_start=cycle_start,
-                 user_id=user_id, created_at=now, resolved_at=None) for r in refs]
-    for row, hold_id in zip(rows, _execute(_INSERT_HOLDS, rows).scalars()):
-        row["id"] = hold_id
-    _execute(_INSERT_ENTRY, [_entry_row(workspace_id, kind, "reserve", -1, cycle_start,
-                                        f"reserve:{row['id']}", user_id, now, row["id"])
-                             for row in rows])
-    return [_persistent(CreditHold(**row)) for row in rows]
+    return holds
 
 
 def capture(hold_id: int, user_id: int | None = None, now: datetime | None = None) -> bool:
@@ -208,24 +202,48 @@ def _execute(statement, params=None):
 _B, _H = CreditBalance.__table__, CreditHold.__table__
 _AT = bindparam("now", type_=UTCDateTime())
 
+_OF_HOLD = (_B.c.workspace_id == bindparam("ws"), _B.c.kind == bindparam("k"))
+_IN_CYCLE = _B.c.cycle_start == bindparam("cycle", type_=UTCDateTime())
+_PEEK = select(_B.c.cycle_start, _B.c.cycle_end, _B.c.remaining).where(*_OF_HOLD)
 _DEBIT = (update(_B)
-          .where(_B.c.workspace_id == bindparam("ws"), _B.c.kind == bindparam("k"),
-                 _B.c.remaining >= bindparam("n"), _B.c.cycle_end > _AT)
+          .where(*_OF_HOLD, _IN_CYCLE, _B.c.remaining >= bindparam("n"), _B.c.cycle_end > _AT)
           .values(remaining=_B.c.remaining - bindparam("n"),
-                  reserved=_B.c.reserved + bindparam("n"))
-          .returning(_B.c.cycle_start))
+                  reserved=_B.c.reserved + bindparam("n")))
 _INSERT_HOLDS = insert(_H).returning(_H.c.id, sort_by_parameter_order=True)
 _INSERT_ENTRY = insert(LedgerEntry.__table__)
 _RESOLVE = (update(_H).where(_H.c.id == bindparam("hold"), _H.c.state == "held")
             .values(state=bindparam("new_state"), resolved_at=_AT)
             .returning(_H.c.id, _H.c.workspace_id, _H.c.kind, _H.c.cycle_start, _H.c.user_id))
-_OF_HOLD = (_B.c.workspace_id == bindparam("ws"), _B.c.kind == bindparam("k"))
-_IN_CYCLE = _B.c.cycle_start == bindparam("cycle", type_=UTCDateTime())
 _SPEND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(reserved=_B.c.reserved - 1,
                                                         used=_B.c.used + 1)
 _REFUND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(reserved=_B.c.reserved - 1,
                                                          remaining=_B.c.remaining + 1)
 _UNCARRY = update(_B).where(*_OF_HOLD).values(carried=_B.c.carried - 1)
+
+
+def _hold_then_debit(workspace_id: int, kind: str, refs: list[str], user_id: int | None,
+                     now: datetime) -> list[CreditHold] | None:
+    """Write the holds and their entries, then debit them, so the balance row is locked
+    only from the debit to the caller's commit. None, with nothing written, if the
+    current cycle lacks the credits: a lost race is undone to a savepoint."""
+    conn = db.session.connection()
+    seen = conn.execute(_PEEK, {"ws": workspace_id, "k": kind}).one()
+    if seen.remaining < len(refs) or seen.cycle_end <= now:
+        return None
+    conn.exec_driver_sql("SAVEPOINT credit_reserve")
+    rows = [dict(workspace_id=workspace_id, kind=kind, ref=r, state="held",
+                 cycle_start=seen.cycle_start, user_id=user_id, created_at=now, resolved_at=None)
+            for r in refs]
+    for row, hold_id in zip(rows, conn.execute(_INSERT_HOLDS, rows).scalars()):
+        row["id"] = hold_id
+    conn.execute(_INSERT_ENTRY, [_entry_row(workspace_id, kind, "reserve", -1, seen.cycle_start,
+                                            f"reserve:{row['id']}", user_id, now, row["id"])
+                                 for row in rows])
+    debit = {"ws": workspace_id, "k": kind, "n": len(refs), "now": now, "cycle": seen.cycle_start}
+    if conn.execute(_DEBIT, debit).rowcount != 1:
+        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT credit_reserve")
+        return None
+    return [_persistent(CreditHold(**row)) for row in rows]
 
 
 def _resolve(hold_id: int, state: str, now: datetime) -> Row | None:

@@ -1,8 +1,13 @@
 """Races on a SQLite file database and on the real PostgreSQL: 20 threads, each with its
 own app context, session and connection, released together by a barrier."""
 import threading
+import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select, text
+
+from fluxnote.accounts.models import User
 from fluxnote.credits import services as credits
 from fluxnote.credits.models import CreditHold
 from fluxnote.extensions import db
@@ -84,3 +89,65 @@ def test_reserves_racing_a_due_refresh_grant_once_and_all_succeed(any_db_app):
     assert len(entries(ws, kind="image", entry_type="grant")) == 2
     assert len(entries(ws, kind="image", entry_type="expire")) == 1
     check_invariants(ws)
+
+
+def wait_for_a_lock_wait(timeout: float = 10.0) -> None:
+    """Block until some PostgreSQL backend of this database waits on a row lock."""
+    deadline = time.monotonic() + timeout
+    with db.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'")).scalar()
+            conn.rollback()
+            if waiting:
+                return
+            time.sleep(0.01)
+    raise AssertionError("no transaction ever waited for the balance lock")
+
+
+def test_a_lost_race_undoes_its_own_writes_only(pg_app):
+    """B passes the unlocked look at the balance, writes its hold, then loses the debit
+    to A: B's hold and entry are undone, the caller's earlier work in B survives."""
+    ws, owner = new_workspace(now())
+    db.session.remove()
+    debited, release_a, outcome = threading.Event(), threading.Event(), {}
+    email = f"b{uuid.uuid4().hex[:8]}@example.com"
+
+    def first() -> None:
+        with pg_app.app_context():
+            credits.reserve(ws, "video", "first", owner)
+            debited.set()
+            release_a.wait(10)
+            db.session.commit()
+            db.session.remove()
+
+    def second() -> None:
+        debited.wait(10)
+        with pg_app.app_context():
+            db.session.add(User(email=email, password_hash="-"))
+            db.session.flush()
+            try:
+                credits.reserve(ws, "video", "second", owner)
+            except credits.InsufficientCredits as exc:
+                outcome["refused"] = exc
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    debited.wait(10)
+    wait_for_a_lock_wait()
+    release_a.set()
+    for t in threads:
+        t.join(20)
+    assert outcome["refused"].remaining == 0
+    assert db.session.scalar(select(User).where(User.email == email)) is not None
+    assert [h.ref for h in holds_of(ws)] == ["first"]
+    assert len(entries(ws, entry_type="reserve")) == 1
+    check_invariants(ws)
+
+
+def holds_of(ws: int) -> list[CreditHold]:
+    return db.session.scalars(select(CreditHold).where(CreditHold.workspace_id == ws)).all()
