@@ -130,7 +130,8 @@ class FalProvider:
     def poll(self, provider_job_id: str, model: str | None = None) -> ProviderResult:
         """The request's status, with the output URL once completed.
 
-        fal's status URL names the app, so `model` is required (ProviderError without it).
+        fal's status URL names the app, so `model` is required (a retryable ProviderError
+        without it); other failures raise ProviderError as the module contract says.
         """
         if not model:
             raise ProviderError("fal poll needs the model id", retryable=True)

@@ -41,15 +41,15 @@ class OpenAIImagesProvider:
         timeouts); a content-policy refusal is a `failed` result with `moderated=True`."""
         if request.kind != "image":
             raise ProviderError("OpenAI images: only image generations are supported")
-        client = openai.OpenAI(api_key=self.key, base_url=self.base_url, timeout=self.timeout,
-                               max_retries=0)
         dalle = request.model.startswith("dall-e")
         params = {"model": request.model, "prompt": request.prompt, "n": 1,
                   "size": (DALLE_SIZES if dalle else GPT_IMAGE_SIZES).get(request.aspect, "1024x1024")}
         if dalle:
             params["response_format"] = "b64_json"
         try:
-            response = client.images.generate(**params)
+            with openai.OpenAI(api_key=self.key, base_url=self.base_url, timeout=self.timeout,
+                               max_retries=0) as client:
+                response = client.images.generate(**params)
         except openai.BadRequestError as exc:
             if _code(exc) in MODERATION_CODES:
                 return ProviderResult("failed", error=_message(exc), moderated=True)

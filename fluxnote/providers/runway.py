@@ -35,10 +35,10 @@ class RunwayProvider:
 
     def _call(self, what: str, fn) -> dict:
         """Run one SDK call and return the answer as a dict; ProviderError on failure."""
-        client = runwayml.RunwayML(api_key=self.key, base_url=self.base_url,
-                                   timeout=self.timeout, max_retries=0)
         try:
-            answer = fn(client)
+            with runwayml.RunwayML(api_key=self.key, base_url=self.base_url,
+                                   timeout=self.timeout, max_retries=0) as client:
+                answer = fn(client)
         except runwayml.APIStatusError as exc:
             status = exc.status_code
             raise ProviderError(f"{what}: HTTP {status}: {str(exc)[:200]}",
