@@ -60,12 +60,8 @@ def _check_settings(project: Project, body: dict):
         changes["title"] = _text(body["title"], "title", 200)
     if "voice" in body:
         from fluxnote.studio.choices import voice_ids
-        if body["voice"] not in voice_ids():
-            raise StudioError("voice", "Unknown voice.")
-        changes["voice"] = body["voice"]
-    style = body.get("caption_style", project.caption_style)
-    if style not in STYLES:
-        raise StudioError("caption_style", f"One of {', '.join(STYLES)}.")
+        changes["voice"] = _choice(body["voice"], voice_ids(), "voice")
+    style = _choice(body.get("caption_style", project.caption_style), STYLES, "caption_style")
     overrides = body.get("caption_overrides", project.caption_overrides or {})
     if not isinstance(overrides, dict):
         raise StudioError("caption_overrides", "An object of style settings.")
@@ -75,9 +71,7 @@ def _check_settings(project: Project, body: dict):
         raise StudioError("caption_overrides", str(exc)) from exc
     changes.update(caption_style=style, caption_overrides=dict(overrides))
     if "aspect" in body:
-        if body["aspect"] not in ASPECTS:
-            raise StudioError("aspect", f"One of {', '.join(ASPECTS)}.")
-        changes["aspect"] = body["aspect"]
+        changes["aspect"] = _choice(body["aspect"], ASPECTS, "aspect")
     if "music" in body:
         changes.update(_check_music(body["music"]))
     return lambda: [setattr(project, k, v) for k, v in changes.items()]
@@ -89,9 +83,8 @@ def _check_music(music: object) -> dict:
         raise StudioError("music", "An object with track, volume, ducking.")
     changes = {}
     if "track" in music:
-        if music["track"] is not None and music["track"] not in {t["id"] for t in music_tracks()}:
-            raise StudioError("music.track", "Unknown music track.")
-        changes["music_track"] = music["track"]
+        changes["music_track"] = None if music["track"] is None else \
+            _choice(music["track"], {t["id"] for t in music_tracks()}, "music.track")
     if "volume" in music:
         changes["music_volume"] = _number(music["volume"], "music.volume", 0.0, 1.0)
     if "ducking" in music:
@@ -105,7 +98,7 @@ def _check_scene(project: Project, update: dict):
     """Validate one scene update; returns a function that applies it."""
     if unknown := set(update) - SCENE_KEYS:
         raise StudioError(f"scenes.{sorted(unknown)[0]}", "Unknown field.")
-    if not isinstance(update.get("id"), int):
+    if type(update.get("id")) is not int:
         raise StudioError("scenes.id", "Each scene update needs the scene's id.")
     scene = scene_of(project, update["id"])
     changes: dict = {}
@@ -148,7 +141,8 @@ def _check_order(project: Project, order: object) -> list[int] | None:
     if order is None:
         return None
     ids = {s.id for s in project.scenes}
-    if not isinstance(order, list) or not order or len(set(order)) != len(order) or not set(order) <= ids:
+    if not isinstance(order, list) or not order or not all(type(i) is int for i in order) \
+            or len(set(order)) != len(order) or not set(order) <= ids:
         raise StudioError("scene_order", "A non-empty list of this project's scene ids, each once.")
     return order
 
@@ -191,6 +185,12 @@ def _split(project: Project, scene: Scene, word: int) -> None:
             other.position += 1
     project.scenes.append(second)
     project.scenes.sort(key=lambda s: s.position)
+
+
+def _choice(value: object, options, field: str) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise StudioError(field, f"Unknown {field.split('.')[-1].replace('_', ' ')}.")
+    return value
 
 
 def _text(value: object, field: str, limit: int) -> str:

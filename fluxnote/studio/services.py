@@ -21,6 +21,8 @@ class StudioError(Exception):
 
 def get_project(workspace_id: int, project_id: int) -> Project | None:
     """The project if it belongs to the workspace, else None (callers answer 404)."""
+    if not 0 < project_id < 2**31:  # beyond an INTEGER column: no such row
+        return None
     project = db.session.get(Project, project_id)
     return project if project and project.workspace_id == workspace_id else None
 

@@ -113,3 +113,32 @@ def test_projects_of_other_workspaces_are_404(studio):
         answer = call(path, headers=stranger, json={"aspect": "1:1"})
         assert answer.status_code == 404
     assert client.get("/api/v1/projects", headers=stranger).get_json() == []
+
+
+@pytest.mark.parametrize("patch", [
+    {"voice": []}, {"caption_style": {}}, {"aspect": ["9:16"]}, {"music": {"track": [1]}},
+    {"scene_order": [{}]}, {"scene_order": [True]}, {"scenes": [{"id": "1"}]}, {"split": {"scene_id": None}},
+    {"scenes": [{"id": 1, "words": [{"index": "0", "text": "x"}]}]}, {"title": 5}, [], "text",
+])
+def test_malformed_patch_bodies_are_422_not_500(studio, patch):
+    project = short_project(studio, ["Robust."])
+    answer = studio["client"].patch(f"/api/v1/projects/{project['id']}", headers=studio["headers"], json=patch)
+    assert answer.status_code == 422
+
+
+def test_huge_ids_are_404(studio):
+    assert studio["client"].get(f"/api/v1/projects/{2**40}", headers=studio["headers"]).status_code == 404
+
+
+def test_quick_create_edit_and_undo_on_postgresql(pg_app):
+    client, headers = pg_app.test_client(), auth(make_token(make_user()))
+    body = client.post("/api/v1/projects", headers=headers,
+                       json={"topic": "tide pools", "template": "quote"}).get_json()
+    build_project(body["id"])
+    first, second = [s["id"] for s in body["scenes"][:2]]
+    edited = client.patch(f"/api/v1/projects/{body['id']}", headers=headers,
+                          json={"scene_order": [second, first]}).get_json()
+    assert [s["id"] for s in edited["scenes"]] == [second, first]
+    restored = client.post(f"/api/v1/projects/{body['id']}/undo", headers=headers).get_json()
+    assert [s["id"] for s in restored["scenes"]] == [s["id"] for s in body["scenes"]]
+    assert client.post(f"/api/v1/projects/{body['id']}/duplicate", headers=headers).status_code == 201
