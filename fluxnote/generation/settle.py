@@ -89,7 +89,13 @@ def _succeed(generation_id: int, result: ProviderResult) -> bool:
             return fail(generation_id, f"Could not fetch the result: {exc}")
         except OSError as exc:
             return fail(generation_id, f"Could not store the result: {exc}")
-    if _record_success(generation_id, key, result):
+    try:
+        recorded = _record_success(generation_id, key, result)
+    except OSError as exc:  # garbage bytes (PIL's UnidentifiedImageError is an OSError)
+        db.session.rollback()
+        storage.delete(key)
+        return fail(generation_id, f"The provider's result is not a readable file ({exc.__class__.__name__}).")
+    if recorded:
         _emit(generation_id, "generation.succeeded")
         return True
     storage.delete(key)

@@ -197,3 +197,45 @@ def test_worker_sigkilled_mid_render_leaves_no_render_running(fault_app, tmp_pat
     db.session.rollback()
     run_worker(fault_app, ["render"], burst=True)
     assert status() in ("succeeded", "failed")
+
+
+class BadProvider:
+    """Answers by the prompt: 500s, a crash, garbage bytes, or a status nobody knows."""
+
+    id, name, env_key = "offline", "Bad", None
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+
+    def submit(self, request):
+        from fluxnote.providers.base import ProviderError, ProviderResult
+        behaviour = request.prompt.split()[0]
+        if behaviour == "error500":
+            raise ProviderError("HTTP 500 from the provider", retryable=True)
+        if behaviour == "crash":
+            raise ValueError("unexpected payload")
+        if behaviour == "garbage":
+            path = self.tmp_path / "garbage.png"
+            path.write_bytes(b"\x00not an image at all" * 50)
+            return ProviderResult(status="succeeded", output_path=path)
+        return ProviderResult(status="banana")
+
+    def __getattr__(self, name):
+        raise AttributeError(name)
+
+
+def test_provider_errors_crashes_and_garbage_release_every_credit(app, client, tmp_path, monkeypatch):
+    from fluxnote.generation import settle
+    monkeypatch.setattr(settle, "provider_for", lambda _id: BadProvider(tmp_path))
+    user = make_user(plan="pro")
+    headers = auth(make_token(user))
+    ids = [client.post("/api/v1/generations", headers=headers, json={**IMAGE, "prompt": f"{b} please"}).json["id"]
+           for b in ("error500", "crash", "garbage", "banana")]
+    db.session.rollback()
+    run_worker(app, ["priority", "default"], burst=True)
+    gens = [client.get(f"/api/v1/generations/{i}", headers=headers).json for i in ids]
+    for gen in gens:
+        assert (gen["status"], gen["credit"]) == ("failed", "released"), gen
+        assert gen["error"], gen
+    assert client.get("/api/v1/credits", headers=headers).json["image"]["used"] == 0
+    assert_ledger_balances(user.current_workspace_id)
