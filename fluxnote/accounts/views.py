@@ -1,4 +1,6 @@
 """Sign-up, login, logout, invitations and workspace switching."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -30,6 +32,8 @@ def _load_user(user_id: str) -> User | None:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10/hour", methods=["POST"])
 def signup():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_next_url())
     form = SignupForm()
     if form.validate_on_submit():
         try:
@@ -45,6 +49,8 @@ def signup():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("20/minute", methods=["POST"])
 def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_next_url())
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -56,8 +62,11 @@ def login():
 
 
 def _next_url() -> str:
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else url_for("dashboard.index")
+    """The local page to go to after logging in; never another site (browsers read `/\\x`
+    as `//x`, so backslashes count as slashes)."""
+    target = request.args.get("next", "").replace("\\", "/")
+    local = target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+    return target if local else url_for("dashboard.index")
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -63,9 +63,17 @@ def test_login_follows_a_local_next_but_not_an_external_one(client):
     r = client.post("/login?next=/settings", data={"email": user.email, "password": "password123"})
     assert r.headers["Location"] == "/settings"
     client.post("/logout")
-    r = client.post("/login?next=//evil.example/x", data={"email": user.email,
-                                                         "password": "password123"})
-    assert r.headers["Location"] == "/"
+    for evil in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        client.post("/logout")
+        r = client.post("/login", query_string={"next": evil},
+                        data={"email": user.email, "password": "password123"})
+        assert r.headers["Location"] == "/"
+
+
+def test_logged_in_users_skip_the_login_and_signup_forms(client):
+    login(client, make_user())
+    assert client.get("/login").headers["Location"] == "/"
+    assert client.get("/signup?next=/settings").headers["Location"] == "/settings"
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client):
