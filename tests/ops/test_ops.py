@@ -195,3 +195,12 @@ def test_ops_reads_and_adjusts_on_postgresql(pg_app):
     assert snapshot(ws)["video"]["remaining"] == ledger_sum(ws, "video")
     assert {h.provider for h in services.provider_health()} == {"offline"}
     assert client.get("/ops/").status_code == 200
+
+
+def test_render_search_finds_queued_renders(app, client, admin):
+    from tests.hardening.factory import build_owned
+    owned = build_owned(app, app.test_client())
+    ws, render_id = owned.ids["workspace_id"], owned.ids["render_id"]
+    html = client.get(f"/ops/search?kind=render&workspace={ws}&status=queued").get_data(as_text=True)
+    assert f'data-row="{render_id}"' in html
+    assert 'data-row=' not in client.get(f"/ops/search?kind=render&workspace={ws}&status=failed").get_data(as_text=True)
