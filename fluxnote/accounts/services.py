@@ -5,6 +5,7 @@ and leave nothing written.
 """
 import hashlib
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -124,12 +125,17 @@ def invite(workspace: Workspace, inviter: User, email: str) -> str:
     return token
 
 
+INVITATION_LIFETIME = timedelta(days=7)
+
+
 def open_invitation(user: User, token: str) -> Invitation:
     """The pending invitation behind `token` for this user. AccountError if it is unknown,
-    already used, or addressed to another email."""
+    used, older than a week, or addressed to another email."""
     inv = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
     if not inv or inv.accepted_at:
         raise AccountError("This invitation is invalid or has already been used.")
+    if inv.created_at < utcnow() - INVITATION_LIFETIME:
+        raise AccountError("This invitation has expired; ask the owner for a new link.")
     if inv.email != user.email:
         raise AccountError(f"This invitation was sent to {inv.email}; log in with that email to accept it.")
     return inv

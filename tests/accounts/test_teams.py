@@ -1,5 +1,6 @@
 """Team workspaces: invitations, joining, switching, one shared pool, owner-only actions."""
 import logging
+from datetime import timedelta
 import re
 
 from sqlalchemy import func, select
@@ -167,3 +168,18 @@ def test_members_cannot_remove_others_and_outsiders_get_404(app):
     outsider = make_user("out@example.com")
     assert owner_client.post(f"/team/members/{outsider.id}/remove").status_code == 404
     assert membership_count(owner.current_workspace_id) == 3
+
+
+def test_invitations_expire_after_a_week(app):
+    owner = make_user("owner@example.com")
+    owner_client, member_client = app.test_client(), app.test_client()
+    login(owner_client, owner)
+    login(member_client, make_user("late@example.com"))
+    token = invite(owner_client, "late@example.com")
+    invitation = db.session.scalar(select(Invitation))
+    invitation.created_at -= timedelta(days=8)
+    db.session.commit()
+    page = member_client.get(f"/invite/{token}")
+    assert page.status_code == 404 and b"This invitation has expired" in page.data
+    member_client.post(f"/invite/{token}")
+    assert membership_count(owner.current_workspace_id) == 1
