@@ -1,7 +1,7 @@
 """Team workspaces: invitations, joining, switching, one shared pool, owner-only actions."""
 import logging
-from datetime import timedelta
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
