@@ -73,3 +73,9 @@ def test_advisor_survives_nonsense_input(client):
     html = r.data.decode()
     assert "20 videos × 1 variation × 1 member = 20" in html
     assert "Recommended: <b data-advice-plan>Pro</b>" in html
+
+
+def test_paid_plan_buttons_lead_through_signup_to_the_plan_settings(client):
+    html = client.get("/pricing").data.decode()
+    assert 'href="/signup">Start free</a>' in html
+    assert 'href="/signup?next=/settings">Start with Pro</a>' in html
