@@ -32,8 +32,9 @@ def draw_image(prompt: str, width: int, height: int, seed: int | None = None) ->
     pixels = _tint(pixels, _shadow_alpha(layer), scene.palette[0])
     image = Image.fromarray(pixels)
     box = layer.getbbox()
-    if box:
-        image.paste(layer.crop(box), box[:2], layer.crop(box))
+    if box:  # paste only the drawn region: a full-frame RGBA paste is a third of the time
+        piece = layer.crop(box)
+        image.paste(piece, box[:2], piece)
     _title(image, scene)
     return Image.fromarray(_grain(np.asarray(image), scene))
 
