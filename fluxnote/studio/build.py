@@ -91,22 +91,6 @@ def choose_music(project_id: int) -> None:
     db.session.commit()
 
 
-def sync_generations(project: Project) -> bool:
-    """Swap in the visuals of this project's generations that have succeeded since the
-    last look (the offline placeholder goes). Returns True if a scene changed (no commit)."""
-    from fluxnote.generation.models import Generation
-    changed = False
-    for scene in project.scenes:
-        if scene.generation_id is None:
-            continue
-        gen = db.session.get(Generation, scene.generation_id)
-        if gen is None or gen.status in ("failed", "canceled"):
-            scene.generation_id, changed = None, True
-        elif gen.status == "succeeded" and gen.asset_id:
-            scene.asset_id, scene.generation_id, changed = gen.asset_id, None, True
-    return changed
-
-
 def _scene_ids(project_id: int, condition) -> list[int]:
     ids = list(db.session.scalars(select(Scene.id).where(Scene.project_id == project_id, condition)
                                   .order_by(Scene.position)))

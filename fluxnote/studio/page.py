@@ -12,7 +12,6 @@ from fluxnote.credits.services import snapshot as credit_snapshot
 from fluxnote.extensions import db
 from fluxnote.render.spec import Word
 from fluxnote.studio import choices
-from fluxnote.studio.build import sync_generations
 from fluxnote.studio.models import ASPECTS, Project
 from fluxnote.studio.services import last_edit
 from fluxnote.studio.templates import get_template
@@ -23,8 +22,6 @@ PREVIEW_SIZE = {"9:16": (360, 640), "16:9": (640, 360), "1:1": (480, 480)}
 def editor_context(project: Project, error: Exception | None = None) -> dict:
     """Everything the editor's partials read (the page includes them all)."""
     from fluxnote.render.services import latest_render
-    if sync_generations(project):
-        db.session.commit()
     credits = credit_snapshot(project.workspace_id)
     return {
         "project": project, "scenes": project.scenes, "template": get_template(project.template),

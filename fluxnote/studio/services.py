@@ -20,11 +20,32 @@ class StudioError(Exception):
 
 
 def get_project(workspace_id: int, project_id: int) -> Project | None:
-    """The project if it belongs to the workspace, else None (callers answer 404)."""
+    """The project if it belongs to the workspace, else None (callers answer 404). Visuals
+    of the project's generations that finished since the last look are swapped in."""
     if not 0 < project_id < 2**31:  # beyond an INTEGER column: no such row
         return None
     project = db.session.get(Project, project_id)
-    return project if project and project.workspace_id == workspace_id else None
+    if project is None or project.workspace_id != workspace_id:
+        return None
+    if sync_generations(project):
+        db.session.commit()
+    return project
+
+
+def sync_generations(project: Project) -> bool:
+    """Swap in the visuals of this project's generations that have succeeded since the
+    last look (the offline placeholder goes). Returns True if a scene changed (no commit)."""
+    from fluxnote.generation.models import Generation
+    changed = False
+    for scene in project.scenes:
+        if scene.generation_id is None:
+            continue
+        gen = db.session.get(Generation, scene.generation_id)
+        if gen is None or gen.status in ("failed", "canceled"):
+            scene.generation_id, changed = None, True
+        elif gen.status == "succeeded" and gen.asset_id:
+            scene.asset_id, scene.generation_id, changed = gen.asset_id, None, True
+    return changed
 
 
 def list_projects(workspace_id: int, limit: int = 100) -> list[Project]:

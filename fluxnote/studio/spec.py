@@ -17,8 +17,8 @@ from fluxnote.extensions import db
 from fluxnote.render.spec import ASPECTS, MOTIONS, CaptionSpec, RenderSpec, SceneSpec, Word
 from fluxnote.storage import services as storage
 from fluxnote.studio import media
-from fluxnote.studio.build import sync_generations
 from fluxnote.studio.models import Project, Scene
+from fluxnote.studio.services import sync_generations
 
 SAMPLE_RATE = 24000
 

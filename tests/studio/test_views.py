@@ -88,3 +88,24 @@ def test_the_studio_is_private(studio):
     for path in (f"/studio/{project['id']}", f"/studio/{project['id']}/preview.png"):
         assert client.get(path).status_code == 404
     assert client.post(f"/studio/{project['id']}/edit/aspect", data={"aspect": "1:1"}).status_code == 404
+
+
+def test_a_new_generation_for_a_scene_costs_one_credit_and_replaces_the_visual_when_done(studio):
+    from rq import SimpleWorker
+
+    from fluxnote.extensions import redis_store
+    from fluxnote.tasks import get_queue
+    from tests.studio.conftest import balances
+    project = short_project(studio, ["Generate me."])
+    client = _web(studio)
+    pid, scene = project["id"], project["scenes"][0]
+    ws = studio["user"].current_workspace_id
+    before = balances(ws)["image"]
+    answer = client.post(f"/studio/{pid}/scenes/{scene['id']}/generate", data={"kind": "image"})
+    assert answer.status_code == 200 and answer.headers["HX-Trigger"] == "credits-changed"
+    assert "generating…" in answer.get_data(as_text=True)
+    assert balances(ws)["image"][0] == before[0] - 1
+    SimpleWorker([get_queue("default")], connection=redis_store.conn).work(burst=True)
+    done = client.get(f"/api/v1/projects/{pid}", headers=studio["headers"]).get_json()
+    assert len(done["generations"]) == 1 and done["scenes"][0]["asset_id"] != scene["asset_id"]
+    assert balances(ws)["image"][1] == before[1] + 1  # captured: used
