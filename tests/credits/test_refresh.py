@@ -4,12 +4,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from fluxnote.accounts.models import User, Workspace
+from fluxnote.accounts.models import Workspace
 from fluxnote.billing.services import change_plan
 from fluxnote.credits import services as credits
 from fluxnote.credits.cycles import cycle_containing
 from fluxnote.extensions import db
 from fluxnote.models import utcnow
+from fluxnote.periodic import PERIODIC
 from tests.conftest import make_user
 from tests.credits.conftest import balance, check_invariants, entries, new_workspace
 
@@ -105,12 +106,9 @@ def test_a_workspace_nobody_touched_is_refreshed_by_the_periodic_job(app):
     bal = balance(quiet, "image")
     assert (bal.cycle_start, bal.cycle_end, bal.remaining) == (utc(2026, 4, 15), utc(2026, 5, 15), 100)
     assert balance(other, "image").cycle_start == utc(2026, 3, 20)
+    assert credits.refresh_due in PERIODIC  # run by `fluxnote clock` every 30 s
     check_invariants(quiet)
     check_invariants(other)
-
-
-def owner_of(ws: int) -> User:
-    return db.session.get(User, db.session.get(Workspace, ws).owner_id)
 
 
 def test_upgrade_adds_the_allowance_difference_now(app):
