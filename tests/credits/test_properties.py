@@ -145,7 +145,8 @@ class LedgerMachine(RuleBasedStateMachine):
         db.session.rollback()
 
 
-def test_ledger_state_machine(app):
+def test_ledger_state_machine(any_db_app, request):
+    examples = 40 if request.node.callspec.params["any_db_app"] == "sqlite" else 15
     run_state_machine_as_test(LedgerMachine, settings=settings(
-        max_examples=40, stateful_step_count=30, deadline=None, database=None,
+        max_examples=examples, stateful_step_count=30, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow]))
