@@ -62,6 +62,23 @@ def revoice_scene(scene_id: int) -> None:
     db.session.commit()
 
 
+def use_narration(scene_id: int, asset_id: int) -> None:
+    """Narrate a scene with an uploaded recording, timed to the scene's text by offline
+    alignment (no TTS). The caller checked that the asset is audio of the workspace."""
+    from fluxnote.assets.models import Asset
+    from fluxnote.storage.services import path_for
+    from fluxnote.voice.services import align
+    scene, asset = db.session.get(Scene, scene_id), db.session.get(Asset, asset_id)
+    text, key, duration = scene.text, asset.storage_key, asset.duration_s
+    db.session.commit()
+    words = align(path_for(key), text)
+    scene = db.session.get(Scene, scene_id)
+    scene.audio_key, scene.audio_duration_s = key, round(float(duration), 3)
+    scene.words = [{"text": w.text, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words]
+    scene.trim_start = scene.trim_end = 0.0
+    db.session.commit()
+
+
 def draw_scenes(project_id: int, progress: Callable[[float], None] | None = None) -> None:
     """Give each scene without a visual a free offline picture (also the placeholder
     shown while a credited generation for the scene is still running)."""

@@ -5,17 +5,18 @@ what needs it (a voice swap: every scene; a text edit: that scene) with no trans
 
 Body keys: title, voice, caption_style, caption_overrides, aspect, music {track, volume,
 ducking}, scenes [{id, text?, trim_start?, trim_end?, duration_s? (null = narration),
-asset_id?, words? [{index, text}]}], scene_order [ids: the new order; scenes left out are
+asset_id?, narration_asset_id? (an uploaded narration, aligned offline), words? [{index,
+text}]}], scene_order [ids: the new order; scenes left out are
 deleted], split {scene_id, word}.
 """
 from fluxnote.assets.services import get_asset
 from fluxnote.captions.styles import STYLES, resolve_style
 from fluxnote.extensions import db
-from fluxnote.studio.build import revoice_scene
+from fluxnote.studio.build import revoice_scene, use_narration
 from fluxnote.studio.models import ASPECTS, Project, Scene
 from fluxnote.studio.services import StudioError, record, scene_of
 
-SCENE_KEYS = {"id", "text", "trim_start", "trim_end", "duration_s", "asset_id", "words"}
+SCENE_KEYS = {"id", "text", "trim_start", "trim_end", "duration_s", "asset_id", "narration_asset_id", "words"}
 TOP_KEYS = {"title", "voice", "caption_style", "caption_overrides", "aspect", "music", "scenes",
             "scene_order", "split"}
 TEXT_MAX, MAX_SCENE_S = 1000, 60.0
@@ -43,6 +44,9 @@ def apply_patch(project: Project, body: object, label: str = "Edit") -> Project:
         revoice = {s.id for s in project.scenes}
     for scene_id in sorted(revoice):
         revoice_scene(scene_id)
+    for update in _scene_updates(body):
+        if "narration_asset_id" in update:
+            use_narration(update["id"], update["narration_asset_id"])
     return db.session.get(Project, project.id)
 
 
@@ -73,18 +77,18 @@ def _check_settings(project: Project, body: dict):
     if "aspect" in body:
         changes["aspect"] = _choice(body["aspect"], ASPECTS, "aspect")
     if "music" in body:
-        changes.update(_check_music(body["music"]))
+        changes.update(_check_music(body["music"], project.workspace_id))
     return lambda: [setattr(project, k, v) for k, v in changes.items()]
 
 
-def _check_music(music: object) -> dict:
+def _check_music(music: object, workspace_id: int) -> dict:
     from fluxnote.studio.choices import music_tracks
     if not isinstance(music, dict):
         raise StudioError("music", "An object with track, volume, ducking.")
     changes = {}
     if "track" in music:
         changes["music_track"] = None if music["track"] is None else \
-            _choice(music["track"], {t["id"] for t in music_tracks()}, "music.track")
+            _choice(music["track"], {t["id"] for t in music_tracks(workspace_id)}, "music.track")
     if "volume" in music:
         changes["music_volume"] = _number(music["volume"], "music.volume", 0.0, 1.0)
     if "ducking" in music:
@@ -117,6 +121,11 @@ def _check_scene(project: Project, update: dict):
         if asset is None or asset.kind not in ("image", "video"):
             raise StudioError("scenes.asset_id", "An image or video asset of this workspace.")
         changes.update(asset_id=asset.id, generation_id=None)
+    if "narration_asset_id" in update:
+        asset = get_asset(project.workspace_id, update["narration_asset_id"]) \
+            if type(update["narration_asset_id"]) is int else None
+        if asset is None or asset.kind != "audio" or "text" in update:
+            raise StudioError("scenes.narration_asset_id", "An audio asset of this workspace (and no text change).")
     if "words" in update:
         changes["words"] = _fixed_words(scene, update["words"])
     return lambda: [setattr(scene, k, v) for k, v in changes.items()]

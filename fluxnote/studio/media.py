@@ -46,9 +46,14 @@ def pick_music(mood: str) -> str | None:
     return match[0]["id"] if match else None
 
 
-def music_path(track_id: str) -> Path | None:
-    """The track's WAV (rendered on first use), None for a track no longer in the library."""
+def music_path(track_id: str, workspace_id: int) -> Path | None:
+    """The track's WAV (library tracks are rendered on first use) or the workspace's
+    uploaded audio for `asset:<id>`; None for a track that is no longer there."""
     from fluxnote.music.services import UnknownTrack, track_path
+    if track_id.startswith("asset:"):
+        from fluxnote.assets.services import get_asset, local_path
+        asset = get_asset(workspace_id, int(track_id[6:])) if track_id[6:].isdigit() else None
+        return local_path(asset) if asset is not None and asset.kind == "audio" else None
     try:
         return track_path(track_id)
     except UnknownTrack:

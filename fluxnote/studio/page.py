@@ -26,7 +26,7 @@ def editor_context(project: Project, error: Exception | None = None) -> dict:
     return {
         "project": project, "scenes": project.scenes, "template": get_template(project.template),
         "voices": choices.voices(), "styles": choices.caption_styles(), "fonts": choices.fonts(),
-        "positions": choices.positions(), "tracks": choices.music_tracks(), "aspects": list(ASPECTS),
+        "positions": choices.positions(), "tracks": choices.music_tracks(project.workspace_id), "aspects": list(ASPECTS),
         "style": resolve_style(project.caption_style, project.caption_overrides or {}),
         "assets": _visual_assets(project.workspace_id), "last_edit": last_edit(project.id),
         "render": latest_render(project.workspace_id, project.id), "project_id": project.id,

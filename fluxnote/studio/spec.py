@@ -46,7 +46,7 @@ def build_render_spec(project_id: int, aspect: str | None = None) -> RenderSpec:
                   for w in scene.visible_words()]
         start += scene.duration
     narration = voiceover_path(project)
-    music = media.music_path(project.music_track) if project.music_track else None
+    music = media.music_path(project.music_track, project.workspace_id) if project.music_track else None
     return RenderSpec(width=width, height=height, duration=round(start, 3), scenes=scenes,
                       narration_path=narration,
                       captions=CaptionSpec(project.caption_style, dict(project.caption_overrides or {}), words),

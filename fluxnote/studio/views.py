@@ -84,16 +84,18 @@ def edit(project_id: int, action: str):
     return _areas(project, forms.ACTIONS[action])
 
 
-@bp.post("/studio/<int:project_id>/scenes/<int:scene_id>/upload")
-def upload_visual(project_id: int, scene_id: int):
+@bp.post("/studio/<int:project_id>/scenes/<int:scene_id>/upload/<use>")
+def upload(project_id: int, scene_id: int, use: str):
+    """An upload (free) becomes the scene's visual, or its narration (aligned offline)."""
     project = _project(project_id)
+    field = {"visual": "asset_id", "narration": "narration_asset_id"}.get(use) or abort(404)
     file = request.files.get("file")
     try:
         if file is None:
             raise StudioError("file", "Choose a file to upload.")
         asset = store_upload(project.workspace_id, current_user.id, file.stream, file.filename or "")
-        project = edits.apply_patch(project, {"scenes": [{"id": scene_id, "asset_id": asset.id}]},
-                                    label="Upload a visual")
+        project = edits.apply_patch(project, {"scenes": [{"id": scene_id, field: asset.id}]},
+                                    label=f"Upload a {use}")
     except UploadError as exc:
         return _areas(project, "scenes", error=StudioError("file", exc.message), status=exc.status)
     except StudioError as exc:

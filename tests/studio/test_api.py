@@ -142,3 +142,29 @@ def test_quick_create_edit_and_undo_on_postgresql(pg_app):
     restored = client.post(f"/api/v1/projects/{body['id']}/undo", headers=headers).get_json()
     assert [s["id"] for s in restored["scenes"]] == [s["id"] for s in body["scenes"]]
     assert client.post(f"/api/v1/projects/{body['id']}/duplicate", headers=headers).status_code == 201
+
+
+def test_uploaded_narration_is_aligned_and_uploaded_audio_can_be_the_music(studio, tmp_path):
+    from fluxnote.studio.spec import build_render_spec
+    from fluxnote.voice.services import synthesize
+    from tests.studio.conftest import upload
+    text = "My own voice reads this line."
+    project = short_project(studio, [text])
+    client, headers, pid, scene = studio["client"], studio["headers"], project["id"], project["scenes"][0]
+    recording = synthesize(text, "espeak-en-gb", tmp_path)  # stands in for a creator's recording
+    narration = upload(studio, recording.audio_path.read_bytes(), "me.wav").get_json()
+    music = upload(studio, recording.audio_path.read_bytes(), "song.wav").get_json()
+    edited = client.patch(f"/api/v1/projects/{pid}", headers=headers, json={
+        "scenes": [{"id": scene["id"], "narration_asset_id": narration["id"]}],
+        "music": {"track": f"asset:{music['id']}", "volume": 0.5}})
+    assert edited.status_code == 200, edited.get_json()
+    words = edited.get_json()["scenes"][0]["words"]
+    assert [w["text"] for w in words] == text.split()
+    assert all(a["end"] <= b["start"] + 0.01 for a, b in zip(words, words[1:]))
+    assert words[-1]["end"] <= narration["duration_s"] + 0.01
+    assert abs(edited.get_json()["scenes"][0]["duration_s"] - narration["duration_s"] - 0.25) < 0.02
+    spec = build_render_spec(pid)
+    assert spec.music_path.name.endswith(".wav") and spec.music_volume == 0.5
+    refused = client.patch(f"/api/v1/projects/{pid}", headers=headers,
+                           json={"scenes": [{"id": scene["id"], "narration_asset_id": scene["asset_id"]}]})
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "scenes.narration_asset_id"

@@ -62,7 +62,7 @@ def test_bad_edits_are_422_with_the_message_in_the_area(studio):
     assert deleted.status_code == 422 and "at least one scene" in deleted.get_data(as_text=True)
     trimmed = client.post(f"/studio/{pid}/edit/trim", data={"scene_id": scene["id"], "trim_start": "x", "trim_end": "0"})
     assert trimmed.status_code == 422 and 'data-field="trim_start"' in trimmed.get_data(as_text=True)
-    corrupt = client.post(f"/studio/{pid}/scenes/{scene['id']}/upload", content_type="multipart/form-data",
+    corrupt = client.post(f"/studio/{pid}/scenes/{scene['id']}/upload/visual", content_type="multipart/form-data",
                           data={"file": (io.BytesIO(b"not an image"), "x.png")})
     assert corrupt.status_code == 415
 
@@ -71,7 +71,7 @@ def test_upload_replaces_a_scene_visual_and_duplicate_opens_the_variant(studio):
     project = short_project(studio, ["Swap my picture."])
     client = _web(studio)
     pid, scene = project["id"], project["scenes"][0]
-    uploaded = client.post(f"/studio/{pid}/scenes/{scene['id']}/upload", content_type="multipart/form-data",
+    uploaded = client.post(f"/studio/{pid}/scenes/{scene['id']}/upload/visual", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(png_bytes((9, 9, 9))), "mine.png")})
     assert uploaded.status_code == 200
     now = client.get(f"/api/v1/projects/{pid}", headers=studio["headers"]).get_json()
