@@ -7,7 +7,7 @@ Projection invariants, kept by CHECK constraints and by services.py:
 """
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fluxnote.extensions import db
@@ -64,3 +64,13 @@ class LedgerEntry(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AppendOnlyError(Exception):
+    """A ledger entry was changed or deleted through the ORM; entries are never rewritten."""
+
+
+@event.listens_for(LedgerEntry, "before_update")
+@event.listens_for(LedgerEntry, "before_delete")
+def _refuse_rewrite(_mapper, _connection, entry: LedgerEntry) -> None:
+    raise AppendOnlyError(f"Ledger entry {entry.idempotency_key} is append-only")

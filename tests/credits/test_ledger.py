@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from fluxnote.credits import services as credits
-from fluxnote.credits.models import CreditHold
+from fluxnote.credits.models import AppendOnlyError, CreditHold
 from fluxnote.extensions import db
 from tests.credits.conftest import (add_member, balance, check_invariants, entries, holds_in,
                                     new_workspace)
@@ -156,3 +156,17 @@ def test_database_refuses_negative_counters(any_db_app, column):
                            {"ws": ws})
     db.session.rollback()
     assert balance(ws, "video").remaining == 1
+
+
+def test_entries_cannot_be_rewritten_through_the_orm(app):
+    ws, _ = new_workspace(T0)
+    grant = entries(ws, kind="video")[0]
+    grant.delta = 1000
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(entries(ws, kind="video")[0])
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    assert [e.delta for e in entries(ws, kind="video")] == [1]
