@@ -30,6 +30,7 @@ JWKS_URL = "https://rest.alpha.fal.ai/.well-known/jwks.json"
 TOLERANCE_S = 300
 JWKS_TTL_S = 3600
 JWKS_REFRESH_MIN_S = 60  # an unknown signature refetches the key set at most this often
+JWKS_TIMEOUT_S = 5.0  # fetched while a webhook waits for its answer
 IMAGE_SIZES = {"9:16": "portrait_16_9", "16:9": "landscape_16_9", "1:1": "square_hd"}
 STATUS = {"IN_QUEUE": "queued", "IN_PROGRESS": "running"}
 MODERATION_MARKERS = ("content_policy_violation", "nsfw", "content policy")
@@ -231,7 +232,7 @@ class FalProvider:
             if age is not None and refresh and age < JWKS_REFRESH_MIN_S:
                 return []  # fetched moments ago: a forged signature must not hammer fal
             try:
-                with httpx.Client(timeout=self.timeout) as client:
+                with httpx.Client(timeout=min(self.timeout, JWKS_TIMEOUT_S)) as client:
                     data = request_json(client, "GET", self.jwks_url, "fal jwks")
                 keys = [VerifyKey(_b64url(k["x"])) for k in data.get("keys", [])
                         if isinstance(k, dict) and k.get("crv") == "Ed25519" and "x" in k]
