@@ -1,12 +1,12 @@
 """Studio web pages: the projects list with quick create, and the editor at
 /studio/<id>, whose every area is an htmx partial with a stable id."""
-from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, make_response, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from fluxnote.accounts.context import current_workspace
 from fluxnote.credits.services import InsufficientCredits
 from fluxnote.periodic import PERIODIC
-from fluxnote.studio import create, edits, forms, services
+from fluxnote.studio import create, edits, forms, media, services
 from fluxnote.studio.models import Project
 from fluxnote.studio.page import editor_context, preview_png_for
 from fluxnote.studio.services import StudioError
@@ -68,6 +68,14 @@ def part(project_id: int, name: str):
 def preview(project_id: int):
     png = preview_png_for(_project(project_id), request.args)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.get("/studio/<int:project_id>/music.wav")
+def music(project_id: int):
+    """The project's music track, for the music picker's player."""
+    project = _project(project_id)
+    path = media.music_path(project.music_track, project.workspace_id) if project.music_track else None
+    return send_file(path or abort(404), mimetype="audio/wav", conditional=True)
 
 
 @bp.post("/studio/<int:project_id>/edit/<action>")

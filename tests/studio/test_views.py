@@ -109,3 +109,12 @@ def test_a_new_generation_for_a_scene_costs_one_credit_and_replaces_the_visual_w
     done = client.get(f"/api/v1/projects/{pid}", headers=studio["headers"]).get_json()
     assert len(done["generations"]) == 1 and done["scenes"][0]["asset_id"] != scene["asset_id"]
     assert balances(ws)["image"][1] == before[1] + 1  # captured: used
+
+
+def test_voice_preview_and_music_track_play_in_the_studio(studio):
+    project = short_project(studio, ["Listen."])
+    client = _web(studio)
+    page = client.get(f"/studio/{project['id']}").get_data(as_text=True)
+    assert "/voices/piper-joe/preview.wav" in page
+    track = client.get(f"/studio/{project['id']}/music.wav")
+    assert track.status_code == 200 and track.mimetype == "audio/wav" and track.data[:4] == b"RIFF"
