@@ -99,6 +99,19 @@ def draw_scenes(project_id: int, progress: Callable[[float], None] | None = None
             progress((i + 1) / len(todo))
 
 
+def redraw_for_aspect(project_id: int) -> None:
+    """After an aspect change, redraw the free offline pictures drawn for another shape
+    (same seed, so the same look). Uploads and generations are kept: the render crops them."""
+    from fluxnote.assets.models import Asset
+    project = db.session.get(Project, project_id)
+    for scene in project.scenes:
+        asset = db.session.get(Asset, scene.asset_id) if scene.asset_id else None
+        if asset and asset.engine == media.OFFLINE_ENGINE and (asset.width, asset.height) != project.size:
+            scene.asset_id = None
+    db.session.commit()
+    draw_scenes(project_id)
+
+
 def choose_music(project_id: int) -> None:
     """Pick a library track matching the template's mood, unless one is chosen."""
     project = db.session.get(Project, project_id)

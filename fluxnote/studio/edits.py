@@ -1,7 +1,8 @@
 """Project edits — all free. `apply_patch` is the one entry point for the API's PATCH and
 the studio's htmx forms: it validates the whole body first (StudioError names the field,
 nothing changes), records one undo step, applies it, commits, and only then re-voices
-what needs it (a voice swap: every scene; a text edit: that scene) with no transaction open.
+what needs it (a voice swap: every scene; a text edit: that scene) and redraws offline
+pictures for a new aspect, with no transaction open.
 
 Body keys: title, voice, caption_style, caption_overrides, aspect, music {track, volume,
 ducking}, scenes [{id, text?, trim_start?, trim_end?, duration_s? (null = narration),
@@ -12,7 +13,7 @@ deleted], split {scene_id, word}.
 from fluxnote.assets.services import get_asset
 from fluxnote.captions.styles import STYLES, resolve_style
 from fluxnote.extensions import db
-from fluxnote.studio.build import revoice_scene, use_narration
+from fluxnote.studio.build import redraw_for_aspect, revoice_scene, use_narration
 from fluxnote.studio.models import ASPECTS, Project, Scene
 from fluxnote.studio.services import StudioError, record, scene_of
 
@@ -47,6 +48,8 @@ def apply_patch(project: Project, body: object, label: str = "Edit") -> Project:
     for update in _scene_updates(body):
         if "narration_asset_id" in update:
             use_narration(update["id"], update["narration_asset_id"])
+    if "aspect" in body:
+        redraw_for_aspect(project.id)
     return db.session.get(Project, project.id)
 
 

@@ -168,3 +168,18 @@ def test_uploaded_narration_is_aligned_and_uploaded_audio_can_be_the_music(studi
     refused = client.patch(f"/api/v1/projects/{pid}", headers=headers,
                            json={"scenes": [{"id": scene["id"], "narration_asset_id": scene["asset_id"]}]})
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "scenes.narration_asset_id"
+
+
+def test_an_aspect_change_redraws_offline_pictures_and_keeps_uploads(studio):
+    client, headers = studio["client"], studio["headers"]
+    body = client.post("/api/v1/projects", headers=headers, json={"topic": "tide pools", "template": "quote"}).get_json()
+    build_project(body["id"])
+    before = client.get(f"/api/v1/projects/{body['id']}", headers=headers).get_json()
+    after = client.patch(f"/api/v1/projects/{body['id']}", headers=headers, json={"aspect": "16:9"}).get_json()
+    for old, new in zip(before["scenes"], after["scenes"]):
+        assert new["asset_id"] != old["asset_id"]
+        asset = client.get(f"/api/v1/assets/{new['asset_id']}", headers=headers).get_json()
+        assert (asset["width"], asset["height"]) == (1920, 1080)
+    uploaded = short_project(studio, ["Keep my picture."])
+    kept = client.patch(f"/api/v1/projects/{uploaded['id']}", headers=headers, json={"aspect": "1:1"}).get_json()
+    assert kept["scenes"][0]["asset_id"] == uploaded["scenes"][0]["asset_id"]
