@@ -239,3 +239,25 @@ def test_provider_errors_crashes_and_garbage_release_every_credit(app, client, t
         assert gen["error"], gen
     assert client.get("/api/v1/credits", headers=headers).json["image"]["used"] == 0
     assert_ledger_balances(user.current_workspace_id)
+
+
+def test_redis_stopped_while_a_worker_runs_a_generation(fault_app, own_redis, tmp_path):
+    client, user = fault_app.test_client(), make_user(plan="pro")
+    headers = auth(make_token(user))
+    body = {"kind": "video", "model": "offline-video", "prompt": "rain on a window", "duration_s": 3}
+    gen_id = client.post("/api/v1/generations", json=body, headers=headers).json["id"]
+    db.session.rollback()
+    worker = _worker_process(fault_app, tmp_path)
+    try:
+        _wait_for(lambda: _statuses(client, headers, [gen_id]) != ["queued"])
+        own_redis.stop()
+        _wait_for(lambda: worker.poll() is not None or _statuses(client, headers, [gen_id]) != ["running"])
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    own_redis.start()
+    _sweep(timedelta(minutes=11))
+    db.session.rollback()
+    run_worker(fault_app, ["priority", "default"], burst=True)
+    assert _statuses(client, headers, [gen_id]) in (["succeeded"], ["failed"])
+    assert_ledger_balances(user.current_workspace_id)

@@ -241,3 +241,18 @@ def test_api_refuses_unknown_fields(client):
     r = client.post("/api/v1/webhook-endpoints", json={"url": "https://93.184.216.34/x", "events": ["*"]},
                     headers=auth(token))
     assert r.status_code == 422 and r.json["error"]["field"] == "events"
+
+
+def test_the_clock_resends_due_deliveries(app, client, receiver):
+    from fluxnote.periodic import run_once
+    user = make_user()
+    rx = receiver([500])
+    rx.secret = _endpoint(client, make_token(user), rx.url)["secret"]
+    outbound.emit(user.current_workspace_id, "generation.succeeded", {"id": 5})
+    delivery_id = db.session.scalars(db.select(WebhookDelivery.id)).one()
+    outbound.deliver(delivery_id)
+    db.session.execute(db.update(WebhookDelivery).values(next_attempt_at=utcnow()))
+    db.session.commit()
+    get_queue("default").empty()
+    run_once()
+    assert get_queue("default").job_ids == [f"webhook-{delivery_id}-2"]
