@@ -1,6 +1,7 @@
 """Studio web pages: the projects list with quick create, and the editor at
 /studio/<id>, whose every area is an htmx partial with a stable id."""
-from flask import Blueprint, Response, abort, make_response, render_template, request, send_file, url_for
+from flask import (Blueprint, Response, abort, make_response, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user, login_required
 
 from fluxnote.accounts.context import current_workspace
@@ -41,9 +42,7 @@ def quick_create():
     except (StudioError, InsufficientCredits) as exc:
         ctx = forms.new_project_context(current_workspace(), request.form, exc)
         return render_template("studio/_new.html", **ctx), 422
-    response = make_response("", 204)
-    response.headers["HX-Redirect"] = url_for("studio.editor", project_id=project.id)
-    return response
+    return _go(url_for("studio.editor", project_id=project.id))
 
 
 @bp.post("/studio/cost")
@@ -134,8 +133,15 @@ def undo(project_id: int):
 @bp.post("/studio/<int:project_id>/duplicate")
 def duplicate(project_id: int):
     copy = services.duplicate(_project(project_id), current_user.id)
+    return _go(url_for("studio.editor", project_id=copy.id))
+
+
+def _go(url: str):
+    """htmx follows HX-Redirect; a plain form post gets a normal redirect."""
+    if not request.headers.get("HX-Request"):
+        return redirect(url, 303)
     response = make_response("", 204)
-    response.headers["HX-Redirect"] = url_for("studio.editor", project_id=copy.id)
+    response.headers["HX-Redirect"] = url
     return response
 
 

@@ -26,8 +26,11 @@ def test_quick_create_form_redirects_to_the_editor_or_shows_the_error(studio):
     client = _web(studio)
     bad = client.post("/studio", data={"template": "quote"})
     assert bad.status_code == 422 and "Give a topic" in bad.get_data(as_text=True)
-    good = client.post("/studio", data={"template": "quote", "topic": "tide pools", "visuals": "offline"})
+    good = client.post("/studio", data={"template": "quote", "topic": "tide pools", "visuals": "offline"},
+                       headers={"HX-Request": "true"})
     assert good.status_code == 204 and good.headers["HX-Redirect"].startswith("/studio/")
+    plain = client.post("/studio", data={"template": "quote", "topic": "rock pools"})
+    assert plain.status_code == 303 and plain.headers["Location"].startswith("/studio/")
     building = client.get(good.headers["HX-Redirect"]).get_data(as_text=True)
     assert 'id="studio-status"' in building and 'hx-trigger="every 1s"' in building
 
@@ -76,7 +79,7 @@ def test_upload_replaces_a_scene_visual_and_duplicate_opens_the_variant(studio):
     assert uploaded.status_code == 200
     now = client.get(f"/api/v1/projects/{pid}", headers=studio["headers"]).get_json()
     assert now["scenes"][0]["asset_id"] != scene["asset_id"]
-    copy = client.post(f"/studio/{pid}/duplicate")
+    copy = client.post(f"/studio/{pid}/duplicate", headers={"HX-Request": "true"})
     assert copy.status_code == 204 and copy.headers["HX-Redirect"] != f"/studio/{pid}"
 
 
