@@ -14,7 +14,6 @@ from fluxnote.providers.base import InvalidSignature, WebhookEvent
 from fluxnote.tasks import enqueue_after_commit
 
 __all__ = ["InvalidSignature", "UnknownProvider", "receive"]
-SETTLE_JOB = "fluxnote.generation.jobs.settle_event"
 
 
 class UnknownProvider(Exception):
@@ -22,7 +21,7 @@ class UnknownProvider(Exception):
 
 
 def receive(provider_id: str, headers: dict, body: bytes) -> str:
-    """Take one callback; returns "accepted", "duplicate" or "ignored".
+    """Take one callback; returns "accepted", "duplicate" or "unmatched".
 
     Raises UnknownProvider, or InvalidSignature for a missing, forged, tampered or
     stale signature; in both cases nothing is written.
@@ -37,13 +36,13 @@ def receive(provider_id: str, headers: dict, body: bytes) -> str:
     row = _record(provider_id, event)
     if row is None:
         return "duplicate"
-    if row.generation_id is None:
-        return "ignored"
+    if row.generation_id is None:  # kept: taken up once the job id is known (note_progress)
+        return "unmatched"
     if event.verified and event.result.status == "failed":
         settle.apply_provider_result(row.generation_id, event.result)
         return "accepted"
     queue = db.session.get(Generation, row.generation_id).queue
-    enqueue_after_commit(queue, SETTLE_JOB, row.id, job_id=f"provider-event-{row.id}")
+    enqueue_after_commit(queue, settle.SETTLE_JOB, row.id, job_id=f"provider-event-{row.id}")
     db.session.commit()
     return "accepted"
 

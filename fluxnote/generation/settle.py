@@ -17,19 +17,22 @@ from sqlalchemy import update
 from fluxnote.assets.services import add_asset
 from fluxnote.credits.services import capture, release
 from fluxnote.extensions import db
-from fluxnote.generation.models import IN_FLIGHT, Generation
+from fluxnote.generation.models import IN_FLIGHT, Generation, ProviderEvent
 from fluxnote.models import utcnow
+from fluxnote.providers import registry
 from fluxnote.providers.base import ProviderError, ProviderResult
 from fluxnote.storage import services as storage
+from fluxnote.tasks import enqueue_after_commit
 
 log = logging.getLogger(__name__)
+Image.preinit()  # load the image plugins once: every forked work horse inherits them
 MODERATED = "Refused by the provider's content policy."
+SETTLE_JOB = "fluxnote.generation.jobs.settle_event"
 
 
 def provider_for(provider_id: str):
     """The provider adapter (its registry raises KeyError for an unknown id)."""
-    from fluxnote.providers.registry import get_provider
-    return get_provider(provider_id)
+    return registry.get_provider(provider_id)
 
 
 def apply_provider_result(generation_id: int, result: ProviderResult) -> bool:
@@ -46,14 +49,29 @@ def apply_provider_result(generation_id: int, result: ProviderResult) -> bool:
 
 
 def note_progress(generation_id: int, provider_job_id: str | None) -> bool:
-    """Record the provider's job id of a running generation (first id wins)."""
-    result = db.session.execute(
+    """Record the provider's job id of a running generation (first id wins), and take up
+    any callback for that job that arrived before the id was known."""
+    row = db.session.execute(
         update(Generation).where(Generation.id == generation_id, Generation.status == "running",
                                  Generation.provider_job_id.is_(None))
         .values(provider_job_id=provider_job_id, polled_at=utcnow())
-        .execution_options(synchronize_session=False))
+        .returning(Generation.provider, Generation.queue)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if row is not None and provider_job_id:
+        _adopt_early_events(generation_id, row.provider, row.queue, provider_job_id)
     db.session.commit()
-    return result.rowcount == 1 and provider_job_id is not None
+    return row is not None and provider_job_id is not None
+
+
+def _adopt_early_events(generation_id: int, provider: str, queue: str, provider_job_id: str) -> None:
+    event_ids = db.session.scalars(
+        update(ProviderEvent).where(ProviderEvent.provider == provider,
+                                    ProviderEvent.provider_job_id == provider_job_id,
+                                    ProviderEvent.generation_id.is_(None))
+        .values(generation_id=generation_id).returning(ProviderEvent.id)
+        .execution_options(synchronize_session=False)).all()
+    for event_id in event_ids:
+        enqueue_after_commit(queue, SETTLE_JOB, event_id, job_id=f"provider-event-{event_id}")
 
 
 def fail(generation_id: int, error: str, status: str = "failed") -> bool:

@@ -17,6 +17,9 @@ bp = Blueprint("generation", __name__)
 
 
 def init_app(app: Flask) -> None:
+    # Importing the jobs loads every provider SDK and the offline engine once, here, so
+    # RQ's forked work horses start warm instead of importing them for each job.
+    from fluxnote.generation import jobs  # noqa: F401
     from fluxnote.generation.sweeper import sweep
     if sweep not in PERIODIC:
         PERIODIC.append(sweep)

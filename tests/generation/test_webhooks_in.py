@@ -82,6 +82,16 @@ def test_unverified_callback_is_only_a_hint(client, free, fakes):
     assert done["status"] == "succeeded" and done["credit"] == "captured"
 
 
-def test_event_for_an_unknown_job_is_acknowledged_and_ignored(client, fakes):
+def test_event_for_an_unknown_job_is_acknowledged(client, fakes):
     resp = _post(client, "evt-u", "job-nobody")
-    assert resp.status_code == 200 and resp.get_json() == {"status": "ignored"}
+    assert resp.status_code == 200 and resp.get_json() == {"status": "unmatched"}
+
+
+def test_callback_before_the_job_id_is_recorded_still_settles(client, free, fakes):
+    _, token = free
+    fakes["fal"].mode = "remote"
+    gen = submit(client, token, model="flux-2-pro")
+    assert _post(client, "early", f"job-{gen['id']}").get_json() == {"status": "unmatched"}
+    work()  # runs the generation, records job-<id>, then settles the early event
+    done = _status(client, token, gen["id"])
+    assert done["status"] == "succeeded" and done["credit"] == "captured"
