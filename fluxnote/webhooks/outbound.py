@@ -15,7 +15,7 @@ import secrets
 import socket
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from flask import current_app
@@ -38,15 +38,20 @@ TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_ENDPOINTS = 10
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
 class WebhookUrlError(ValueError):
     """A refused endpoint URL; the message is safe to show."""
 
 
-def check_url(url: str, allow_private: bool) -> None:
+def check_url(url: str, allow_private: bool) -> IPAddress:
     """Refuse anything but an http(s) URL whose host resolves only to public addresses.
 
-    Raises WebhookUrlError. `allow_private` (config ALLOW_PRIVATE_WEBHOOK_URLS) lifts
-    the address check, for self-hosted receivers on the same network.
+    Returns the address to connect to, so a delivery goes where the check looked (no
+    second DNS lookup that could be rebound to an internal address). Raises
+    WebhookUrlError. `allow_private` (config ALLOW_PRIVATE_WEBHOOK_URLS) lifts the
+    address check, for self-hosted receivers on the same network.
     """
     if len(url) > 2000:
         raise WebhookUrlError("URL is longer than 2000 characters.")
@@ -59,14 +64,13 @@ def check_url(url: str, allow_private: bool) -> None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise WebhookUrlError("URL has an invalid port.")
-    if allow_private:
-        return
-    for address in _resolve(parts.hostname, port):
-        if not address.is_global:
-            raise WebhookUrlError("URL resolves to a private or loopback address.")
+    addresses = _resolve(parts.hostname, port)
+    if not allow_private and not all(address.is_global for address in addresses):
+        raise WebhookUrlError("URL resolves to a private or loopback address.")
+    return addresses[0]
 
 
-def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
@@ -181,21 +185,32 @@ def _claim(delivery_id: int, now: datetime) -> tuple | None:
 
 
 def _send(url: str, secret: str, message_id: str, body: str) -> tuple[int | None, str | None, int]:
-    """POST the signed body; returns (status code, error, duration in ms)."""
+    """POST the signed body to the vetted address; returns (status code, error, duration in ms)."""
     started = time.monotonic()
     try:
-        check_url(url, current_app.config.get("ALLOW_PRIVATE_WEBHOOK_URLS", False))
+        address = check_url(url, current_app.config.get("ALLOW_PRIVATE_WEBHOOK_URLS", False))
         now = utcnow()
         headers = {"content-type": "application/json", "user-agent": "FluxNote-Webhooks/1",
                    "webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp())),
                    "webhook-signature": Webhook(secret).sign(message_id, now, body)}
-        response = httpx.post(url, content=body.encode(), headers=headers, timeout=TIMEOUT,
-                              follow_redirects=False)
+        with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+            response = client.send(_pinned_request(client, url, address, headers, body))
         code = response.status_code
         error = None if 200 <= code < 300 else f"HTTP {code}"
     except (WebhookUrlError, httpx.HTTPError) as exc:
         code, error = None, f"{type(exc).__name__}: {exc}"[:300]
     return code, error, int((time.monotonic() - started) * 1000)
+
+
+def _pinned_request(client: httpx.Client, url: str, address: IPAddress, headers: dict,
+                    body: str) -> httpx.Request:
+    """A request to `address` itself, with the URL's Host header and TLS server name."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return client.build_request("POST", urlunsplit(parts._replace(netloc=netloc)),
+                                headers={**headers, "host": parts.netloc}, content=body.encode(),
+                                extensions={"sni_hostname": parts.hostname})
 
 
 def _record_attempt(delivery_id: int, number: int, status_code: int | None, error: str | None,

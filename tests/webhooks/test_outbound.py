@@ -1,5 +1,5 @@
 """Outgoing webhooks: endpoints API, signed deliveries a receiver can verify, retries."""
-import json
+import ipaddress
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -256,3 +256,22 @@ def test_the_clock_resends_due_deliveries(app, client, receiver):
     get_queue("default").empty()
     run_once()
     assert get_queue("default").job_ids == [f"webhook-{delivery_id}-2"]
+
+
+def test_delivery_connects_to_the_address_that_was_checked(app, client, receiver, monkeypatch):
+    resolved = {"hooks.example.test": "93.184.216.34"}
+    monkeypatch.setattr(outbound, "_resolve", lambda host, port: [ipaddress.ip_address(resolved[host])])
+    user = make_user()
+    rx = receiver()
+    app.config["ALLOW_PRIVATE_WEBHOOK_URLS"] = False
+    url = f"http://hooks.example.test:{rx.server.server_port}/hook"
+    rx.secret = _endpoint(client, make_token(user), url)["secret"]
+    outbound.emit(user.current_workspace_id, "generation.succeeded", {"id": 1})
+    delivery_id = db.session.scalars(db.select(WebhookDelivery.id)).one()
+    resolved["hooks.example.test"] = "127.0.0.1"  # DNS rebinding after the check
+    assert outbound.deliver(delivery_id) == "pending" and rx.received == []
+    assert "private" in db.session.scalars(db.select(WebhookAttempt.error)).one()
+    app.config["ALLOW_PRIVATE_WEBHOOK_URLS"] = True  # a self-hosted receiver: pinned, Host kept
+    assert outbound.deliver(delivery_id, utcnow() + timedelta(minutes=1)) == "succeeded"
+    assert rx.received[0]["verified"]
+    assert rx.received[0]["headers"]["host"] == f"hooks.example.test:{rx.server.server_port}"
