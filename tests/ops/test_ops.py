@@ -1,14 +1,20 @@
 """The ops pages: guard, live queue numbers, failed-job retry, provider health, search,
 the workspace view and credit adjustments through the ledger."""
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
+from rq import Worker
 from sqlalchemy import select, update
 
 from fluxnote.credits.models import LedgerEntry
 from fluxnote.credits.services import ledger_sum, snapshot
-from fluxnote.extensions import db
+from fluxnote.extensions import db, redis_store
 from fluxnote.models import utcnow
 from fluxnote.ops import services
 from fluxnote.tasks import get_queue, run_worker
@@ -204,3 +210,20 @@ def test_render_search_finds_queued_renders(app, client, admin):
     html = client.get(f"/ops/search?kind=render&workspace={ws}&status=queued").get_data(as_text=True)
     assert f'data-row="{render_id}"' in html
     assert 'data-row=' not in client.get(f"/ops/search?kind=render&workspace={ws}&status=failed").get_data(as_text=True)
+
+
+def test_running_workers_are_listed_with_heartbeat(app, client, admin, tmp_path):
+    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], FLUXNOTE_DATA_DIR=str(tmp_path),
+               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test")
+    worker = subprocess.Popen([sys.executable, "-m", "fluxnote.cli", "worker", "--queues", "render"],
+                              env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not Worker.all(connection=redis_store.conn) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        html = client.get("/ops/live").get_data(as_text=True)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    row = re.search(r'<table class="table" id="ops-workers">.*?</table>', html, re.S).group(0)
+    assert f"pid {worker.pid}" in row and "<td>render</td>" in row and " UTC</td>" in row
