@@ -10,7 +10,8 @@ from fluxnote.credits.services import InsufficientCredits
 from fluxnote.errors import ApiError
 from fluxnote.extensions import limiter
 from fluxnote.generation import services
-from fluxnote.generation.validation import MAX_VARIATIONS, PROMPT_MAX, InvalidRequest
+from fluxnote.catalog.services import all_models
+from fluxnote.generation.validation import MAX_INT, MAX_VARIATIONS, PROMPT_MAX, InvalidRequest
 
 bp = api_blueprint("generation_api", __name__)
 
@@ -30,10 +31,16 @@ GENERATION = openapi.schema("Generation", {
 NEW_GENERATION = openapi.schema("NewGeneration", {
     "type": "object", "required": ["kind", "model", "prompt"], "additionalProperties": False,
     "properties": {
-        "kind": {"enum": ["image", "video"]}, "model": {"type": "string"},
-        "prompt": {"type": "string", "minLength": 1, "maxLength": PROMPT_MAX},
-        "duration_s": {"type": "integer", "minimum": 1},
-        "source_asset_id": {"type": "integer"}, "project_id": {"type": "integer"},
+        "kind": {"enum": ["image", "video"]},
+        "model": {"enum": [m.id for m in all_models()],
+                  "description": "A model id of GET /api/v1/models of the same kind"},
+        "prompt": {"type": "string", "minLength": 1, "maxLength": PROMPT_MAX, "pattern": "\\S"},
+        "duration_s": {"type": "integer", "minimum": 1,
+                       "maximum": max(m.max_duration_s or 0 for m in all_models()),
+                       "description": "Video only; up to the model's max_duration_s"},
+        "source_asset_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT,
+                            "description": "An image asset of this workspace (video only)"},
+        "project_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
         "aspect": {"enum": ["9:16", "16:9", "1:1"]},
         "variations": {"type": "integer", "minimum": 1, "maximum": MAX_VARIATIONS}}})
 _ID = [{"name": "generation_id", "in": "path", "required": True, "schema": {"type": "integer"}}]

@@ -18,7 +18,7 @@ from fluxnote.billing.plans import get_plan
 from fluxnote.credits.services import release, reserve
 from fluxnote.extensions import db
 from fluxnote.generation.models import IN_FLIGHT, Generation
-from fluxnote.generation.validation import GenerationSpec, validate
+from fluxnote.generation.validation import MAX_INT, GenerationSpec, validate
 from fluxnote.models import utcnow
 from fluxnote.tasks import enqueue_after_commit
 
@@ -106,6 +106,8 @@ def enqueue(gen: Generation) -> None:
 
 def get_generation(workspace_id: int, generation_id: int) -> Generation | None:
     """The generation if it belongs to the workspace, else None (callers answer 404)."""
+    if not 0 < generation_id <= MAX_INT:
+        return None
     gen = db.session.get(Generation, generation_id, populate_existing=True)
     return gen if gen and gen.workspace_id == workspace_id else None
 

@@ -6,6 +6,7 @@ from fluxnote.catalog.services import ASPECTS, KINDS, CatalogModel, get_model, u
 
 PROMPT_MAX = 2000
 MAX_VARIATIONS = 4
+MAX_INT = 2**31 - 1  # ids are 32-bit integer columns
 FIELDS = {"kind": str, "model": str, "prompt": str, "duration_s": int, "source_asset_id": int,
           "project_id": int, "aspect": str, "variations": int}
 
@@ -68,6 +69,10 @@ def _typed(body: object) -> dict:
             continue
         if not isinstance(value, expected) or isinstance(value, bool):
             raise InvalidRequest(name, f"{name} must be {'a string' if expected is str else 'an integer'}.")
+        if expected is int and not -MAX_INT <= value <= MAX_INT:
+            raise InvalidRequest(name, f"{name} is out of range.")
+        if expected is str and "\x00" in value:
+            raise InvalidRequest(name, f"{name} contains a NUL character.")
     for name in ("kind", "model", "prompt"):
         if name not in body:
             raise InvalidRequest(name, f"{name} is required.")

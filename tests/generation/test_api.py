@@ -16,6 +16,8 @@ pytestmark = pytest.mark.usefixtures("fakes")
     ({"prompt": "   "}, "prompt"),
     ({"prompt": 42}, "prompt"),
     ({"colour": "red"}, "colour"),
+    ({"prompt": "nul\x00byte"}, "prompt"),
+    ({"kind": "video", "model": "offline-video", "source_asset_id": 2**63}, "source_asset_id"),
     ({"aspect": "4:3"}, "aspect"),
     ({"variations": 5}, "variations"),
     ({"variations": True}, "variations"),
@@ -37,6 +39,7 @@ def test_non_object_body_and_missing_auth(client, free):
     assert client.post("/api/v1/generations", data="nope", headers=auth(token)).status_code == 400
     assert client.post("/api/v1/generations", json=["a"], headers=auth(token)).status_code == 422
     assert client.post("/api/v1/generations", json={}).status_code == 401
+    assert client.get(f"/api/v1/generations/{2**63}", headers=auth(token)).status_code == 404
 
 
 def test_unavailable_model_is_refused_not_replaced(client, free, fakes, monkeypatch):

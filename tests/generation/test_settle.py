@@ -116,3 +116,20 @@ def test_capture_and_release_race_exactly_one_wins(pg_app, fakes):
     db.session.expire_all()
     statuses = {g.status for g in db.session.query(Generation)}
     assert statuses <= {"succeeded", "failed"}
+
+
+def test_outcomes_are_sent_to_the_workspace_webhooks(client, free, fakes, monkeypatch):
+    from fluxnote.webhooks import outbound
+    sent = []
+    monkeypatch.setattr(outbound, "emit", lambda ws, kind, data: sent.append((ws, kind, data)))
+    user, token = free
+    ok = submit(client, token)
+    work()
+    fakes["offline"].mode = "fail"
+    bad = submit(client, token)
+    work()
+    ws = user.current_workspace_id
+    assert [(w, k, d["id"], d["status"], d["credit"]) for w, k, d in sent] == [
+        (ws, "generation.succeeded", ok["id"], "succeeded", "captured"),
+        (ws, "generation.failed", bad["id"], "failed", "released")]
+    assert sent[0][2]["asset_id"]
