@@ -24,3 +24,8 @@
   });
   document.addEventListener("htmx:afterSwap", function (e) { tickCountdowns(); applySizes(e.target); });
 })();
+// 422 (validation) and 402 (out of credits) answers carry a re-rendered form: swap them.
+document.addEventListener("htmx:beforeSwap", function (e) {
+  var status = e.detail.xhr.status;
+  if (status === 422 || status === 402) { e.detail.shouldSwap = true; e.detail.isError = false; }
+});
