@@ -10,8 +10,9 @@ from tests.hardening.factory import ID_PARAMS, build_owned, params, url_values
 PUBLIC = {"static", "public_api.healthz", "public_api.openapi_json", "accounts.login",
           "accounts.signup", "accounts.logout", "billing.pricing", "webhooks_in.provider_callback",
           "billing.stripe_webhook"}  # signed callbacks: authenticated by signature, not session
-# The owner may get 404 here only because the render has not produced its file yet.
-NOT_READY = {"render_api.render_file", "render.download"}
+# The owner may get 404 here only because the file does not exist yet (no render output,
+# no music track chosen).
+NOT_READY = {"render_api.render_file", "render.download", "studio.music"}
 LAST = ("billing.revoke_token", "accounts.logout", "webhooks_api.delete_endpoint")
 
 
