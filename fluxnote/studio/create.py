@@ -155,3 +155,11 @@ def _submit_generations(workspace: Workspace, user_id: int | None, project: Proj
             raise StudioError("model" if exc.field in ("model", "kind") else exc.field or "model", exc.message) from exc
         raise
     project.generation_ids = made
+
+
+def rebuild(project: Project) -> None:
+    """Queue the build again (after a failure): it continues where the last one stopped."""
+    project.status, project.error = "building", None
+    enqueue_after_commit("default", BUILD_JOB, project.id,
+                         job_id=f"project-build-{project.id}-{project.updated_at.timestamp():.0f}")
+    db.session.commit()

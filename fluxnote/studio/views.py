@@ -123,6 +123,14 @@ def generate_visual(project_id: int, scene_id: int):
     return response
 
 
+@bp.post("/studio/<int:project_id>/rebuild")
+def rebuild(project_id: int):
+    project = _project(project_id)
+    if project.status == "failed":
+        create.rebuild(project)
+    return _areas(project, "editor")
+
+
 @bp.post("/studio/<int:project_id>/undo")
 def undo(project_id: int):
     project = _project(project_id)

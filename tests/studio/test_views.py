@@ -121,3 +121,23 @@ def test_voice_preview_and_music_track_play_in_the_studio(studio):
     assert "/voices/piper-joe/preview.wav" in page
     track = client.get(f"/studio/{project['id']}/music.wav")
     assert track.status_code == 200 and track.mimetype == "audio/wav" and track.data[:4] == b"RIFF"
+
+
+def test_a_failed_build_says_why_and_can_be_retried(studio, monkeypatch):
+    import pytest
+
+    from fluxnote.studio import media
+    from fluxnote.studio.build import build_project
+    client = _web(studio)
+    made = client.post("/studio", data={"template": "quote", "topic": "tide pools"})
+    pid = int(made.headers["Location"].rsplit("/", 1)[1])
+    monkeypatch.setattr(media, "narrate", lambda *a: (_ for _ in ()).throw(RuntimeError("TTS engine down")))
+    with pytest.raises(RuntimeError):
+        build_project(pid)
+    page = client.get(f"/studio/{pid}").get_data(as_text=True)
+    assert "TTS engine down" in page and "Try again" in page
+    monkeypatch.undo()
+    retried = client.post(f"/studio/{pid}/rebuild").get_data(as_text=True)
+    assert 'data-status="building"' in retried
+    build_project(pid)
+    assert 'data-status="ready"' in client.get(f"/studio/{pid}").get_data(as_text=True)
