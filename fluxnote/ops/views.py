@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from fluxnote.extensions import login_manager
 from fluxnote.ops import queues, services
-from fluxnote.webhooks.outbound import recent_deliveries
+from fluxnote.webhooks.outbound import recent_deliveries, resend
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 
@@ -52,6 +52,15 @@ def retry_job(job_id: str):
         flash(f"Job {job_id} is queued again.", "ok")
     else:
         flash(f"No failed job {job_id}.", "error")
+    return redirect(url_for("ops.index"))
+
+
+@bp.post("/webhooks/deliveries/<int:delivery_id>/resend")
+def resend_delivery(delivery_id: int):
+    if resend(delivery_id):
+        flash(f"Delivery {delivery_id} will be sent again.", "ok")
+    else:
+        flash(f"No failed delivery {delivery_id}.", "error")
     return redirect(url_for("ops.index"))
 
 

@@ -21,6 +21,7 @@ import httpx
 from flask import current_app
 from rq.job import Job
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 from standardwebhooks import Webhook
 
 from fluxnote.extensions import db, redis_store
@@ -265,7 +266,26 @@ def _in_flight(job_id: str) -> bool:
 
 def recent_deliveries(workspace_id: int | None = None, limit: int = 20) -> list[WebhookDelivery]:
     """Newest deliveries (of one workspace, or all for ops) with their attempts."""
-    query = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
+    query = (select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
+             .options(selectinload(WebhookDelivery.endpoint),
+                      selectinload(WebhookDelivery.attempt_log)))
     if workspace_id is not None:
         query = query.where(WebhookDelivery.workspace_id == workspace_id)
     return db.session.scalars(query).all()
+
+
+def resend(delivery_id: int) -> bool:
+    """Ops: make a failed delivery due again (its attempts so far stay in the log) and
+    enqueue it after the commit. False if there is no failed delivery with that id."""
+    result = db.session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                      WebhookDelivery.status == "failed")
+        .values(status="pending", next_attempt_at=utcnow(), finished_at=None)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    attempts = db.session.scalar(select(WebhookDelivery.attempts).where(WebhookDelivery.id == delivery_id))
+    enqueue_after_commit("default", deliver_job, delivery_id, job_id=_job_id(delivery_id, attempts + 1))
+    db.session.commit()
+    return True

@@ -16,7 +16,8 @@ ID_PARAMS = ("asset_id", "generation_id", "project_id", "render_id", "endpoint_i
              "workspace_id", "scene_id", "user_id")
 # Parameters that are not workspace resources (names, actions, opaque tokens).
 FREE_PARAMS = {"action": "voice", "name": "scenes", "token": "not-a-token", "job_id": "no-such-job",
-               "use": "visual", "provider_id": "offline", "voice_id": None, "filename": "app.css"}
+               "use": "visual", "provider_id": "offline", "voice_id": None, "filename": "app.css",
+               "delivery_id": 1}  # ops-only: admins act across workspaces
 
 
 @dataclass

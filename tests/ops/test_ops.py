@@ -227,3 +227,21 @@ def test_running_workers_are_listed_with_heartbeat(app, client, admin, tmp_path)
         worker.wait(timeout=30)
     row = re.search(r'<table class="table" id="ops-workers">.*?</table>', html, re.S).group(0)
     assert f"pid {worker.pid}" in row and "<td>render</td>" in row and " UTC</td>" in row
+
+
+def test_a_failed_delivery_can_be_resent(app, client, admin):
+    from fluxnote.webhooks import outbound
+    from fluxnote.webhooks.models import WebhookDelivery
+    app.config["ALLOW_PRIVATE_WEBHOOK_URLS"] = True
+    user = make_user()
+    outbound.create_endpoint(user.current_workspace_id, user.id, "http://127.0.0.1:9/closed")
+    outbound.emit(user.current_workspace_id, "render.failed", {"id": 4})
+    delivery_id = db.session.scalars(select(WebhookDelivery.id)).one()
+    db.session.execute(update(WebhookDelivery).values(status="failed", next_attempt_at=None))
+    db.session.commit()
+    get_queue("default").empty()
+    assert "Resend" in client.get("/ops/webhooks").get_data(as_text=True)
+    client.post(f"/ops/webhooks/deliveries/{delivery_id}/resend")
+    assert get_queue("default").job_ids == [f"webhook-{delivery_id}-1"]
+    assert outbound.deliver(delivery_id) == "pending"  # one more try, logged, back-off again
+    assert db.session.get(WebhookDelivery, delivery_id, populate_existing=True).attempts == 1
