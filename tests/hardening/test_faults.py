@@ -261,3 +261,22 @@ def test_redis_stopped_while_a_worker_runs_a_generation(fault_app, own_redis, tm
     run_worker(fault_app, ["priority", "default"], burst=True)
     assert _statuses(client, headers, [gen_id]) in (["succeeded"], ["failed"])
     assert_ledger_balances(user.current_workspace_id)
+
+
+def test_rate_limited_routes_keep_working_and_limiting_while_redis_is_down(tmp_path, own_redis):
+    from fluxnote.extensions import limiter_storage
+    app = build_app(tmp_path, own_redis.url, RATELIMIT_ENABLED=True,
+                    RATELIMIT_STORAGE_URI=limiter_storage(own_redis.url))
+    with app.app_context():
+        user = make_user()
+        client = app.test_client()
+        own_redis.stop()
+        response = client.post("/login", data={"email": user.email, "password": "password123"})
+        assert response.status_code == 302
+        r = client.post("/api/v1/generations", json=IMAGE, headers=auth(make_token(user)))
+        assert r.status_code == 202
+        codes = [client.post("/login", data={"email": user.email, "password": "wrong-password"}).status_code
+                 for _ in range(25)]
+        assert 429 in codes and 500 not in codes  # still limited, in process memory
+        db.session.remove()
+        db.engine.dispose()
