@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from redis.exceptions import RedisError
 
 from fluxnote.extensions import login_manager
 from fluxnote.ops import queues, services
@@ -28,8 +29,15 @@ def index():
 
 
 def _live() -> dict:
-    return {"queues": queues.queue_stats(), "workers": queues.workers(),
-            "failed": queues.failed_jobs(), "providers": services.provider_health()}
+    """Queue numbers from RQ (or the Redis error, which ops most needs to see) and health."""
+    live = {"queues": [], "workers": [], "failed": [], "redis_error": None,
+            "providers": services.provider_health()}
+    try:
+        live.update(queues=queues.queue_stats(), workers=queues.workers(),
+                    failed=queues.failed_jobs())
+    except RedisError as exc:
+        live["redis_error"] = f"{type(exc).__name__}: {exc}"
+    return live
 
 
 def _logs() -> dict:

@@ -280,3 +280,13 @@ def test_rate_limited_routes_keep_working_and_limiting_while_redis_is_down(tmp_p
         assert 429 in codes and 500 not in codes  # still limited, in process memory
         db.session.remove()
         db.engine.dispose()
+
+
+def test_ops_page_reports_redis_down_instead_of_failing(fault_app, own_redis):
+    from tests.conftest import login
+    client = fault_app.test_client()
+    login(client, make_user(admin=True))
+    own_redis.stop()
+    for url in ("/ops/", "/ops/live"):
+        response = client.get(url)
+        assert response.status_code == 200 and "Redis is unreachable" in response.get_data(as_text=True)
