@@ -23,8 +23,10 @@ def _operations(app):
     return [op for op in operations if (op.method.upper(), op.path) not in SKIP]
 
 
+@pytest.mark.parametrize("database", ["app", "pg_app"])  # SQLite and PostgreSQL
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_api_survives_fuzzing(app, mode):
+def test_api_survives_fuzzing(request, database, mode):
+    app = request.getfixturevalue(database)
     headers = auth(make_token(make_user(plan="pro")))
     operations = _operations(app)
     assert len(operations) >= 10
