@@ -18,6 +18,9 @@ CODES = {400: "bad_request", 401: "unauthorized", 402: "insufficient_credits", 4
          413: "too_large", 415: "unsupported_media", 422: "invalid", 429: "rate_limited"}
 
 
+MAX_JSON_BYTES = 1024 * 1024
+
+
 class ApiError(Exception):
     """Raise from any API view: becomes {"error": {"code", "message", "field"?, ...}}."""
 
@@ -44,9 +47,12 @@ def wants_json() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.before_request
-    def _malformed_json():
-        """A JSON API body that does not parse is a 400 for every endpoint alike."""
+    def _json_body():
+        """A JSON API body over MAX_JSON_BYTES is a 413 and one that does not parse a 400,
+        for every endpoint alike (uploads are multipart and checked by their own limits)."""
         if request.path.startswith("/api/") and request.is_json and request.content_length:
+            if request.content_length > MAX_JSON_BYTES:
+                raise ApiError(413, f"JSON bodies are limited to {MAX_JSON_BYTES // 1024} KiB.")
             request.get_json()
 
     @app.errorhandler(ApiError)

@@ -80,3 +80,12 @@ def test_every_api_route_is_documented(app):
             if method.lower() not in paths.get(path, {}):
                 missing.append(f"{method} {path}")
     assert not missing, "document in the OpenAPI spec: " + ", ".join(sorted(missing))
+
+
+def test_oversized_json_bodies_are_refused_before_parsing(client):
+    from fluxnote.errors import MAX_JSON_BYTES
+    from tests.conftest import make_token, make_user
+    headers = auth(make_token(make_user()))
+    body = '{"kind": "image", "prompt": "' + "x" * MAX_JSON_BYTES + '"}'
+    r = client.post("/api/v1/generations", data=body, content_type="application/json", headers=headers)
+    assert r.status_code == 413 and r.json["error"]["code"] == "too_large"
