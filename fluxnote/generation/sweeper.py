@@ -9,19 +9,22 @@ from datetime import datetime, timedelta
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fluxnote.extensions import db, redis_store
 from fluxnote.generation import jobs, settle
 from fluxnote.generation.models import IN_FLIGHT, Generation
-from fluxnote.generation.services import enqueue
+from fluxnote.generation.services import JOB_TIMEOUT, enqueue
 from fluxnote.models import utcnow
+from fluxnote.tasks import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 LOST_AFTER = timedelta(seconds=30)      # a queued row this old must have a live job
-LEASE = {"image": timedelta(minutes=2), "video": timedelta(minutes=10)}
+# RQ kills a job after its timeout, so a row still running past it has lost its worker.
+LEASE = {kind: timedelta(seconds=seconds + 60) for kind, seconds in JOB_TIMEOUT.items()}
 POLL_EVERY = timedelta(seconds=30)
 ALIVE = ("queued", "started", "deferred", "scheduled")
+POLL_JOB = "fluxnote.generation.jobs.poll_generation"
 
 
 def sweep(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
@@ -80,14 +83,16 @@ def _rerun_dead(now: datetime, limit: int) -> int:
 
 
 def _poll_overdue(now: datetime, limit: int) -> int:
-    ids = _ids(Generation.status == "running", Generation.provider_job_id.is_not(None),
-               (Generation.polled_at.is_(None)) | (Generation.polled_at <= now - POLL_EVERY),
+    """Send a poll job for each remote generation not heard of for POLL_EVERY (the clock
+    itself never waits on a provider)."""
+    due = Generation.polled_at.is_(None) | (Generation.polled_at <= now - POLL_EVERY)
+    ids = _ids(Generation.status == "running", Generation.provider_job_id.is_not(None), due,
                limit=limit)
-    changed = 0
-    for gid in ids:
-        try:
-            changed += jobs.poll_generation(gid)
-        except Exception:
-            log.exception("generation %s: poll failed", gid)
-            db.session.rollback()
-    return changed
+    rows = db.session.execute(
+        update(Generation).where(Generation.id.in_(ids), Generation.status == "running", due)
+        .values(polled_at=now).returning(Generation.id, Generation.queue)
+        .execution_options(synchronize_session=False)).all() if ids else []
+    for gid, queue in rows:
+        enqueue_after_commit(queue, POLL_JOB, gid, job_id=f"poll-{gid}-{int(now.timestamp())}")
+    db.session.commit()
+    return len(rows)

@@ -21,7 +21,7 @@ def test_generate_an_image_from_the_studio(page, live_app, console_errors):
     expect(card).to_have_attribute("data-status", "queued")
     expect(page.locator("#gen-cost [data-remaining]")).to_have_text("99")
     run_worker(live_app, ["priority", "default"], burst=True)
-    expect(card).to_have_attribute("data-status", "succeeded")
+    expect(card).to_have_attribute("data-status", "succeeded", timeout=30_000)
     expect(card.locator("img")).to_be_visible()
     expect(card.locator("[data-engine]")).to_have_text("FluxNote Offline Image")
     assert card.get_attribute("hx-trigger") is None          # polling stopped
