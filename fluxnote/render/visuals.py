@@ -99,18 +99,23 @@ class VideoVisual:
         cover_w, cover_h = cover_size(src_w, src_h, width, height)
         self.clip = VideoFileClip(str(scene.visual_path), audio=False,
                                   target_resolution=(_even_up(cover_w), _even_up(cover_h)))
-        self.left = (self.clip.size[0] - width) // 2
-        self.top = (self.clip.size[1] - height) // 2
+        self.left = max((self.clip.size[0] - width) // 2, 0)
+        self.top = max((self.clip.size[1] - height) // 2, 0)
 
     def frame(self, t: float, out: np.ndarray) -> None:
-        length = max(self.clip.duration - 1 / (self.clip.fps or 30), 0.0)
-        source_t = self.scene.trim_start + t
-        if source_t > length:
-            source_t = length if length <= self.scene.trim_start else \
-                self.scene.trim_start + (source_t - self.scene.trim_start) % (length - self.scene.trim_start)
+        source_t = self._source_time(t)
         rgb = self.clip.get_frame(source_t)
         crop = np.ascontiguousarray(rgb[self.top:self.top + self.height, self.left:self.left + self.width])
+        if crop.shape[:2] != (self.height, self.width):  # the decoder rounded the size
+            crop = cv2.resize(crop, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
         out[...] = cv2.cvtColor(crop, cv2.COLOR_RGB2YUV_I420)
+
+    def _source_time(self, t: float) -> float:
+        """Scene time -> clip time: from trim_start on, looping the rest of the clip."""
+        last = max(self.clip.duration - 1 / (self.clip.fps or 30), 0.0)
+        start = min(self.scene.trim_start, last)
+        span = last - start
+        return start + (t % span if span > 0 else 0.0)
 
     def close(self) -> None:
         self.clip.close()
