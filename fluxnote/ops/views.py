@@ -7,10 +7,14 @@ from flask_login import current_user
 from redis.exceptions import RedisError
 
 from fluxnote.extensions import login_manager
-from fluxnote.ops import queues, services
+from fluxnote.ops import inbound_log, queues, services
+from fluxnote.periodic import PERIODIC
 from fluxnote.webhooks.outbound import recent_deliveries, resend
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
+bp.after_app_request(inbound_log.after_request)
+if inbound_log.prune not in PERIODIC:
+    PERIODIC.append(inbound_log.prune)
 
 
 @bp.before_request
@@ -41,7 +45,8 @@ def _live() -> dict:
 
 
 def _logs() -> dict:
-    return {"inbound": services.inbound_events(), "outbound": recent_deliveries(limit=50)}
+    return {"callbacks": inbound_log.recent(), "inbound": services.inbound_events(),
+            "outbound": recent_deliveries(limit=50)}
 
 
 @bp.get("/live")

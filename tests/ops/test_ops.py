@@ -245,3 +245,28 @@ def test_a_failed_delivery_can_be_resent(app, client, admin):
     assert get_queue("default").job_ids == [f"webhook-{delivery_id}-1"]
     assert outbound.deliver(delivery_id) == "pending"  # one more try, logged, back-off again
     assert db.session.get(WebhookDelivery, delivery_id, populate_existing=True).attempts == 1
+
+
+def test_provider_callbacks_are_logged_with_signature_and_dedupe_outcome(app, client, admin, monkeypatch):
+    from fluxnote.webhooks import views as inbound_view
+    anonymous = app.test_client()
+    assert anonymous.post("/webhooks/replicate", data=b'{"id": "x"}',
+                          headers={"webhook-id": "m1", "webhook-timestamp": "1",
+                                   "webhook-signature": "v1,Zm9yZ2Vk"}).status_code == 401
+    assert anonymous.post("/webhooks/nobody", data=b"{}").status_code == 404
+    monkeypatch.setattr(inbound_view, "receive", lambda *args: "duplicate")
+    assert anonymous.post("/webhooks/fal", data=b'{"request_id": "r1"}').status_code == 200
+    html = client.get("/ops/webhooks").get_data(as_text=True)
+    rows = re.findall(r'<tr data-callback="\d+">(.*?)</tr>', html, re.S)
+    assert len(rows) == 3
+    assert "fal" in rows[0] and "valid" in rows[0] and "duplicate" in rows[0]
+    assert "nobody" in rows[1] and "unknown provider" in rows[1]
+    assert "replicate" in rows[2] and "rejected" in rows[2] and "bad signature" in rows[2]
+
+
+def test_old_callbacks_are_pruned(app):
+    from fluxnote.ops import inbound_log
+    db.session.add(inbound_log.InboundCallback(provider="fal", status_code=200, outcome="accepted",
+                                               body_bytes=2, received_at=utcnow() - timedelta(days=31)))
+    db.session.commit()
+    assert inbound_log.prune() == 1 and inbound_log.recent() == []
