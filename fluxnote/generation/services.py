@@ -23,7 +23,7 @@ from fluxnote.models import utcnow
 from fluxnote.tasks import enqueue_after_commit
 
 DEADLINE = {"image": timedelta(minutes=15), "video": timedelta(minutes=60)}
-JOB_TIMEOUT = {"image": 300, "video": 1200}
+JOB_TIMEOUT = {"image": 240, "video": 540}
 RUN_JOB = "fluxnote.generation.jobs.run_generation"
 
 
