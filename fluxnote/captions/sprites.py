@@ -9,6 +9,7 @@ on demand; `fluxnote.captions.track` caches them per page.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -58,6 +59,7 @@ class SpriteRenderer:
         self.ascent, self.line_h = ascent, round((ascent + descent) * 1.02)
         self.max_width = frame_w * (0.8 if style.effect == "lower_third" else 0.86) - 2 * self.pad
         self._shadows: dict[bytes, Image.Image] = {}
+        self._pages: dict[tuple, Image.Image] = {}
 
     def layout(self, page: Page) -> PageLayout:
         """Break the page into centred (or, for lower-thirds, left-aligned) lines."""
@@ -115,8 +117,26 @@ class SpriteRenderer:
 
     # -- effects -------------------------------------------------------------------
     def _draw_karaoke(self, layout: PageLayout, state: tuple) -> Image.Image:
-        colours = [self._highlight_if(i == state[1]) for i in range(len(layout.texts))]
-        return self._stack(layout, self._words(layout, colours), shadow=self.style.shadow)
+        """The page in the text colour with the active word's column taken from the page
+        drawn in the highlight colour: two full drawings per page instead of one per word."""
+        plain = self._whole_page(layout, self.style.text_color)
+        if self.style.highlight_color == self.style.text_color:
+            return plain
+        lit = self._whole_page(layout, self.style.highlight_color)
+        x, _ = layout.positions[state[1]]
+        box = (int(x), 0, min(math.ceil(x + layout.widths[state[1]]), layout.size[0]), layout.size[1])
+        out = plain.copy()
+        out.paste(lit.crop(box), box[:2])
+        return out
+
+    def _whole_page(self, layout: PageLayout, colour: str) -> Image.Image:
+        key = (layout, colour)
+        if key not in self._pages:
+            if len(self._pages) > 4:
+                self._pages.clear()
+            words = self._words(layout, [rgba(colour)] * len(layout.texts))
+            self._pages[key] = self._stack(layout, words, shadow=self.style.shadow)
+        return self._pages[key]
 
     _draw_outline = _draw_karaoke
 
