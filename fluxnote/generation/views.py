@@ -1,6 +1,7 @@
 """The studio's generate page (web session): form with the cost up front, gallery,
 self-polling status cards, and the media route the gallery shows files through."""
-from flask import Blueprint, Flask, abort, make_response, render_template, request, send_file
+from flask import (Blueprint, Flask, abort, make_response, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user, login_required
 
 from fluxnote.accounts.context import current_workspace
@@ -8,6 +9,7 @@ from fluxnote.assets.services import get_asset, local_path
 from fluxnote.billing.plans import all_plans, get_plan
 from fluxnote.catalog.services import all_models, get_model, unavailable_reason
 from fluxnote.credits.services import InsufficientCredits, snapshot
+from fluxnote.extensions import limiter
 from fluxnote.generation import services
 from fluxnote.generation.api import bp as api_bp  # noqa: F401  (registers models and docs)
 from fluxnote.generation.validation import InvalidRequest
@@ -41,6 +43,7 @@ def cost():
 
 @bp.post("/generate")
 @login_required
+@limiter.limit("60 per minute", key_func=lambda: f"generate:{current_user.get_id()}")
 def generate():
     workspace, form = current_workspace(), request.form
     try:
@@ -49,6 +52,8 @@ def generate():
         return _form_error(workspace, form, exc.field, exc.message, 422)
     except InsufficientCredits as exc:
         return _form_error(workspace, form, None, None, 402, out_of=exc)
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for("generation.generate_page"))
     response = make_response(render_template("generation/_new.html", generations=gens))
     response.headers["HX-Trigger"] = "credits-changed"
     return response
@@ -93,10 +98,13 @@ def _body(form) -> dict:
 
 
 def _form_error(workspace, form, field, message, status, out_of=None):
-    html = render_template("generation/_form.html", **_form_context(workspace, form),
-                           error_field=field, error=message, out_of=out_of,
-                           covering_plan=_covering_plan(workspace, out_of))
-    response = make_response(html, status)
+    """The form again with the error: the partial for htmx, else the whole page."""
+    context = dict(_form_context(workspace, form), error_field=field, error=message,
+                   out_of=out_of, covering_plan=_covering_plan(workspace, out_of))
+    if not request.headers.get("HX-Request"):
+        return render_template("generation/generate.html", **context,
+                               generations=services.recent(workspace.id)), status
+    response = make_response(render_template("generation/_form.html", **context), status)
     response.headers.update({"HX-Retarget": "#gen-form", "HX-Reswap": "outerHTML"})
     return response
 

@@ -77,3 +77,12 @@ def test_media_and_status_of_another_workspace_are_404(client, fakes):
     assert client.get(f"/media/assets/{gen.asset_id}").status_code == 404
     assert client.get(f"/generate/{gen.id}/status").status_code == 404
     assert client.post(f"/generate/{gen.id}/cancel").status_code == 404
+
+
+def test_without_htmx_the_form_posts_and_redirects(client, fakes):
+    login(client, make_user())
+    resp = client.post("/generate", data={"model": "offline-image", "prompt": "plain form"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/generate")
+    assert "plain form" in _page(client)
+    bad = client.post("/generate", data={"model": "nope", "prompt": "x"})
+    assert bad.status_code == 422 and "<html" in bad.get_data(as_text=True)
