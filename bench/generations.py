@@ -161,7 +161,8 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="fluxnote-bench-")
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir}/bench.db"
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    print(f"database {db_url.split('@')[-1]}, redis {redis_url}, {os.cpu_count()} CPUs")
+    print(f"database {db_url.split('@')[-1]}, redis {redis_url}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
 
     times = engine_times(10, Path(data_dir) / "engine")
     print(f"offline 1080x1920 image (engine only): median {statistics.median(times):.3f} s, "

@@ -13,6 +13,8 @@ MODEL = openapi.schema("Model", {
                    "provider": {"enum": ["offline", "fal", "replicate", "openai", "runway"]},
                    "provider_model": {"type": "string"},
                    "resolutions": {"type": "array", "items": {"type": "string"}},
+                   "credit_kind": {"enum": ["video", "image"]},
+                   "credit_cost": {"type": "integer", "description": "Credits per generation (always 1)"},
                    "available": {"type": "boolean"}, "unavailable_reason": {"type": "string"},
                    "max_duration_s": {"type": "integer"}, "image_to_video": {"type": "boolean"},
                    "requires_source_image": {"type": "boolean"}}})

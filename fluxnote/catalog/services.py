@@ -72,7 +72,7 @@ def listing() -> dict[str, list[dict]]:
     for model in all_models():
         row = {"id": model.id, "name": model.name, "provider": model.provider,
                "provider_model": model.provider_model, "resolutions": list(model.resolutions),
-               "available": True}
+               "credit_kind": model.kind, "credit_cost": 1, "available": True}
         reason = unavailable_reason(model)
         if reason:
             row.update(available=False, unavailable_reason=reason)

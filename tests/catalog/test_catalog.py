@@ -26,6 +26,7 @@ def test_models_without_keys_are_unavailable_with_the_reason(client):
     body = client.get("/api/v1/models", headers=auth(token)).get_json()
     models = {m["id"]: m for kind in ("video", "image") for m in body[kind]}
     assert models["offline-image"]["available"] and "unavailable_reason" not in models["offline-image"]
+    assert (models["sora-2-pro"]["credit_kind"], models["sora-2-pro"]["credit_cost"]) == ("video", 1)
     assert models["veo-3.1"] == {**models["veo-3.1"], "available": False, "unavailable_reason": "set FAL_KEY",
                                  "provider": "fal", "max_duration_s": 8, "image_to_video": True}
     assert models["gpt-image-2"]["unavailable_reason"] == "set OPENAI_API_KEY"

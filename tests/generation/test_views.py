@@ -86,3 +86,15 @@ def test_without_htmx_the_form_posts_and_redirects(client, fakes):
     assert "plain form" in _page(client)
     bad = client.post("/generate", data={"model": "nope", "prompt": "x"})
     assert bad.status_code == 422 and "<html" in bad.get_data(as_text=True)
+
+
+def test_too_few_credits_for_the_variations_says_how_many(client, app, fakes):
+    from fluxnote.credits.services import adjust
+    user = make_user()
+    adjust(user.current_workspace_id, "image", -98, "test-drain", None)
+    db.session.commit()
+    login(client, user)
+    resp = client.post("/generate", data={"model": "offline-image", "prompt": "ads", "variations": "3"},
+                       headers=HTMX)
+    assert resp.status_code == 402
+    assert "This needs 3 image credits and only 2 are left." in resp.get_data(as_text=True)
