@@ -16,8 +16,9 @@ MODEL = openapi.schema("Model", {
                    "credit_kind": {"enum": ["video", "image"]},
                    "credit_cost": {"type": "integer", "description": "Credits per generation (always 1)"},
                    "available": {"type": "boolean"}, "unavailable_reason": {"type": "string"},
-                   "max_duration_s": {"type": "integer"}, "image_to_video": {"type": "boolean"},
-                   "requires_source_image": {"type": "boolean"}}})
+                   "max_duration_s": {"type": "integer"},
+                   "durations": {"type": "array", "items": {"type": "integer"}},
+                   "image_to_video": {"type": "boolean"}, "requires_source_image": {"type": "boolean"}}})
 openapi.document("/api/v1/models", "get", {
     "summary": "The model catalogue, with each model's availability",
     "responses": {"200": openapi.json_response("Models", openapi.schema("Models", {

@@ -4,7 +4,7 @@ A third-party model runs only on its own provider with its own key: without the 
 is listed as unavailable with the reason, never silently served by another engine.
 """
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -21,9 +21,9 @@ class CatalogModel:
     provider_model: str
     resolutions: tuple[str, ...]
     max_duration_s: int | None = None
+    durations: tuple[int, ...] = ()    # the only clip lengths the model makes, when it is picky
     image_to_video: bool = False
     requires_source_image: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def offline(self) -> bool:
@@ -47,7 +47,8 @@ def _data() -> dict:
 @cache
 def all_models() -> tuple[CatalogModel, ...]:
     """Every model, video first, in file order."""
-    return tuple(CatalogModel(kind=kind, resolutions=tuple(m.pop("resolutions")), **m)
+    return tuple(CatalogModel(kind=kind, resolutions=tuple(m.pop("resolutions")),
+                              durations=tuple(m.pop("durations", ())), **m)
                  for kind in KINDS for m in (dict(row) for row in _data()[kind]))
 
 
@@ -79,5 +80,7 @@ def listing() -> dict[str, list[dict]]:
         if model.kind == "video":
             row.update(max_duration_s=model.max_duration_s, image_to_video=model.image_to_video,
                        requires_source_image=model.requires_source_image)
+            if model.durations:
+                row["durations"] = list(model.durations)
         out[model.kind].append(row)
     return out

@@ -99,7 +99,10 @@ def _duration(model: CatalogModel, duration: int | None) -> int | None:
             raise InvalidRequest("duration_s", "duration_s applies to video generations only.")
         return None
     if duration is None:
-        return min(5, model.max_duration_s)
+        return model.durations[0] if model.durations else min(5, model.max_duration_s)
+    if model.durations and duration not in model.durations:
+        lengths = ", ".join(str(d) for d in model.durations)
+        raise InvalidRequest("duration_s", f"{model.name} makes {lengths} s clips.")
     if not 1 <= duration <= model.max_duration_s:
         raise InvalidRequest("duration_s", f"{model.name} makes 1 to {model.max_duration_s} s clips.")
     return duration

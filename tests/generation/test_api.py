@@ -23,6 +23,7 @@ pytestmark = pytest.mark.usefixtures("fakes")
     ({"variations": True}, "variations"),
     ({"duration_s": 5}, "duration_s"),                  # duration on an image
     ({"kind": "video", "model": "veo-3.1", "duration_s": 9}, "duration_s"),
+    ({"kind": "video", "model": "veo-3.1", "duration_s": 5}, "duration_s"),   # makes 4, 6 or 8 s
     ({"kind": "video", "model": "runway-gen-4"}, "source_asset_id"),
     ({"kind": "video", "model": "offline-video", "source_asset_id": 999}, "source_asset_id"),
 ])
