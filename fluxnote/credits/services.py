@@ -100,14 +100,16 @@ def capture(hold_id: int, user_id: int | None = None, now: datetime | None = Non
     who reserved it). False, and nothing written, if the hold was already resolved or
     does not exist."""
     now = now or utcnow()
-    hold = _resolve(hold_id, "captured", now)
+    conn = db.session.connection()
+    hold = conn.execute(_RESOLVE, {"hold": hold_id, "new_state": "captured", "now": now}).one_or_none()
     if hold is None:
         return False
-    _entry(hold.workspace_id, hold.kind, "capture", 0, hold.cycle_start, f"capture:{hold.id}",
-           user_id or hold.user_id, now, hold.id)
-    # Last, so the balance row stays locked for as short a time as possible.
-    if not _settle(_SPEND, hold):
-        _settle(_UNCARRY, hold)
+    conn.execute(_INSERT_ENTRY, _entry_row(hold.workspace_id, hold.kind, "capture", 0,
+                                           hold.cycle_start, f"capture:{hold.id}",
+                                           user_id or hold.user_id, now, hold.id))
+    # The balance last, so its row stays locked for as short a time as possible.
+    if conn.execute(_SPEND, _balance_of(hold)).rowcount != 1:
+        conn.execute(_UNCARRY, _balance_of(hold))
     return True
 
 
@@ -118,16 +120,18 @@ def release(hold_id: int, user_id: int | None = None, reason: str | None = None,
     A hold from an earlier cycle returns nothing: that cycle's credits have expired.
     """
     now = now or utcnow()
-    hold = _resolve(hold_id, "released", now)
+    conn = db.session.connection()
+    hold = conn.execute(_RESOLVE, {"hold": hold_id, "new_state": "released", "now": now}).one_or_none()
     if hold is None:
         return False
-    if _settle(_REFUND, hold):
+    if conn.execute(_REFUND, _balance_of(hold)).rowcount == 1:
         entry_type, delta = "release", 1
     else:
-        _settle(_UNCARRY, hold)
+        conn.execute(_UNCARRY, _balance_of(hold))
         entry_type, delta = "release_expired", 0
-    _entry(hold.workspace_id, hold.kind, entry_type, delta, hold.cycle_start, f"release:{hold.id}",
-           user_id or hold.user_id, now, hold.id, reason)
+    conn.execute(_INSERT_ENTRY, _entry_row(hold.workspace_id, hold.kind, entry_type, delta,
+                                           hold.cycle_start, f"release:{hold.id}",
+                                           user_id or hold.user_id, now, hold.id, reason))
     return True
 
 
@@ -211,6 +215,7 @@ _DEBIT = (update(_B)
                   reserved=_B.c.reserved + bindparam("n")))
 _INSERT_HOLDS = insert(_H).returning(_H.c.id, sort_by_parameter_order=True)
 _INSERT_ENTRY = insert(LedgerEntry.__table__)
+# A hold resolves at most once: only a held hold matches, and RETURNING gives the row count.
 _RESOLVE = (update(_H).where(_H.c.id == bindparam("hold"), _H.c.state == "held")
             .values(state=bindparam("new_state"), resolved_at=_AT)
             .returning(_H.c.id, _H.c.workspace_id, _H.c.kind, _H.c.cycle_start, _H.c.user_id))
@@ -246,17 +251,10 @@ def _hold_then_debit(workspace_id: int, kind: str, refs: list[str], user_id: int
     return [_persistent(CreditHold(**row)) for row in rows]
 
 
-def _resolve(hold_id: int, state: str, now: datetime) -> Row | None:
-    """Move a held hold to `state`; its (id, workspace_id, kind, cycle_start, user_id), or
-    None if it was not held (the row count, checked through RETURNING)."""
-    return _execute(_RESOLVE, {"hold": hold_id, "new_state": state, "now": now}).one_or_none()
-
-
-def _settle(statement, hold: Row) -> bool:
-    """Apply one balance change for a resolved hold; False if no row matched (for _SPEND
-    and _REFUND: the hold is from an earlier cycle, its credit was carried)."""
-    params = {"ws": hold.workspace_id, "k": hold.kind, "cycle": hold.cycle_start}
-    return _execute(statement, params).rowcount == 1
+def _balance_of(hold: Row) -> dict:
+    """Parameters naming a resolved hold's balance, for _SPEND, _REFUND (which match only
+    while the hold's cycle is current) and _UNCARRY."""
+    return {"ws": hold.workspace_id, "k": hold.kind, "cycle": hold.cycle_start}
 
 
 def _persistent(hold: CreditHold) -> CreditHold:

@@ -59,7 +59,8 @@ class LedgerMachine(RuleBasedStateMachine):
                                                  count=n, now=self.now)]
             db.session.commit()
         except credits.InsufficientCredits as exc:
-            db.session.rollback()
+            # A refusal writes no credit, only the due refresh it applied: commit both.
+            db.session.commit()
             assert b["remaining"] < n and exc.remaining == b["remaining"]
             return multiple()
         assert b["remaining"] >= n
