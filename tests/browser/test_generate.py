@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from fluxnote.tasks import run_worker
-from tests.browser.conftest import browser, console_errors, live_app, live_server, page, signup  # noqa: F401
+from tests.browser.conftest import signup
 
 
 def test_generate_an_image_from_the_studio(page, live_app, console_errors):

@@ -4,11 +4,11 @@ import re
 
 from playwright.sync_api import expect
 from fluxnote.tasks import get_queue
-from tests.browser.conftest import browser, console_errors, live_app, live_server, log_in, page  # noqa: F401
+from tests.browser.conftest import log_in
 from tests.conftest import make_user
 
 
-def test_ops_page_polls_and_adjusts_credits(live_app, page, console_errors):  # noqa: F811
+def test_ops_page_polls_and_adjusts_credits(live_app, page, console_errors):
     with live_app.app_context():
         admin = make_user(admin=True)
         customer = make_user(email="customer@example.com")
