@@ -42,7 +42,7 @@ REFRESH_BATCH = 500
 
 
 class InsufficientCredits(Exception):
-    """Not enough remaining credits of `kind`; nothing was written."""
+    """Not enough remaining credits of `kind`; no credit was written."""
 
     def __init__(self, kind: str, remaining: int, resets_at: datetime):
         super().__init__(f"Out of {kind} credits: {remaining} left, refreshes {resets_at:%b %d}")
@@ -75,8 +75,10 @@ def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: 
     """Reserve `count` credits of `kind`, all or nothing, one hold each (refs `ref:i`
     when count > 1).
 
-    One conditional UPDATE debits `remaining`; if it fails, a due refresh is applied and
-    the debit tried once more. Raises InsufficientCredits (no credit written). A `ref`
+    One conditional UPDATE debits `remaining`, after the holds and entries are written
+    (they are undone to a savepoint, left in the caller's transaction, if the debit
+    fails); then a due refresh is applied and everything tried once more. Raises
+    InsufficientCredits (no credit written; a due refresh may have been). A `ref`
     already reserved in the workspace raises IntegrityError: refs are the caller's
     idempotency keys, and the caller must roll back. ValueError if count < 1.
     """
