@@ -30,9 +30,12 @@ def _get(word, name: str):
 
 
 def draw_visual(prompt: str, width: int, height: int, seed: int) -> str:
-    """Draw a free offline picture for a scene and store it; returns the storage key."""
+    """Draw a free offline picture for a scene and store it; returns the storage key.
+
+    Without the title typography: the scene's captions are its text.
+    """
     from fluxnote.providers.offline.draw import draw_image
-    image = draw_image(prompt, width, height, seed)
+    image = draw_image(prompt, width, height, seed, title=False)
     key, path = storage.reserve_path(".jpg")
     image.convert("RGB").save(path, "JPEG", quality=90)
     return key

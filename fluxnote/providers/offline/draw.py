@@ -18,8 +18,11 @@ TITLE_FONTS = ("Bebas Neue", "League Spartan", "Roboto Black", "Open Sans ExtraB
 _font_cache: dict[tuple[str, int], ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
 
 
-def draw_image(prompt: str, width: int, height: int, seed: int | None = None) -> Image.Image:
+def draw_image(prompt: str, width: int, height: int, seed: int | None = None,
+               title: bool = True) -> Image.Image:
     """Draw an RGB picture for `prompt`; deterministic for (prompt, seed, size).
+
+    `title=False` leaves out the title typography (studio scenes, where captions sit).
 
     Raises ValueError for a size outside 64..4096 pixels per side.
     """
@@ -35,7 +38,8 @@ def draw_image(prompt: str, width: int, height: int, seed: int | None = None) ->
     if box:  # paste only the drawn region: a full-frame RGBA paste is a third of the time
         piece = layer.crop(box)
         image.paste(piece, box[:2], piece)
-    _title(image, scene)
+    if title:
+        _title(image, scene)
     return Image.fromarray(_grain(np.asarray(image), scene))
 
 
