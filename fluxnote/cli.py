@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from fluxnote import ROOT
 from fluxnote.tasks import QUEUES, run_worker
 
 
@@ -106,13 +107,14 @@ def serve(port: int, host: str, n_workers: int):
     from flask_migrate import upgrade
     app = current_app._get_current_object()
     upgrade(directory=app.extensions["migrate"].directory)
-    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"])
+    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], FLUXNOTE_DATA_DIR=app.config["DATA_DIR"])
     exe = [sys.executable, "-m", "fluxnote.cli"]
     children = [subprocess.Popen(exe + ["worker"], env=env) for _ in range(n_workers)]
     children.append(subprocess.Popen(exe + ["clock"], env=env))
     children.append(subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2",
-         "--threads", "4", "--access-logfile", "-", "wsgi:app"], env=env))
+         "--threads", "4", "--access-logfile", "-", "--chdir", str(ROOT), "wsgi:app"],
+        env=env))
     click.echo(f"FluxNote is up on http://{host}:{port}  (Ctrl-C to stop)")
     try:
         while all(c.poll() is None for c in children):
