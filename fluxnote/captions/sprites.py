@@ -117,14 +117,17 @@ class SpriteRenderer:
 
     # -- effects -------------------------------------------------------------------
     def _draw_karaoke(self, layout: PageLayout, state: tuple) -> Image.Image:
-        """The page in the text colour with the active word's column taken from the page
-        drawn in the highlight colour: two full drawings per page instead of one per word."""
+        """The page in the text colour with the active word's box (its column on its own
+        line) taken from the page drawn in the highlight colour: two full drawings per page
+        instead of one per word."""
         plain = self._whole_page(layout, self.style.text_color)
         if self.style.highlight_color == self.style.text_color:
             return plain
         lit = self._whole_page(layout, self.style.highlight_color)
-        x, _ = layout.positions[state[1]]
-        box = (int(x), 0, min(math.ceil(x + layout.widths[state[1]]), layout.size[0]), layout.size[1])
+        x, baseline = layout.positions[state[1]]
+        top = max(round(baseline - self.ascent), 0)
+        box = (int(x), top, min(math.ceil(x + layout.widths[state[1]]), layout.size[0]),
+               min(top + self.line_h, layout.size[1]))
         out = plain.copy()
         out.paste(lit.crop(box), box[:2])
         return out

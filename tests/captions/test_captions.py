@@ -61,6 +61,20 @@ def test_states_follow_the_spoken_word():
     assert typewriter.state(page, 0.45)[1] < typewriter.state(page, 0.7)[1]
 
 
+def test_karaoke_lights_only_the_active_word_on_its_own_line():
+    renderer = SpriteRenderer(resolve_style("karaoke"), 1080, 1920)
+    words = [Word(w, i * 0.4, i * 0.4 + 0.35) for i, w in enumerate("octopuses are so smart".split())]
+    page = paginate(words, 4)[0]
+    layout = renderer.layout(page)
+    assert len({y for _, y in layout.positions}) == 2      # "OCTOPUSES" / "ARE SO SMART"
+    sprite = np.asarray(renderer.render(layout, renderer.state(page, 0.9))).astype(int)  # "so"
+    highlight = np.array(Image.new("RGB", (1, 1), renderer.style.highlight_color).getpixel((0, 0)))
+    lit = (np.abs(sprite[..., :3] - highlight).sum(axis=2) < 40) & (sprite[..., 3] > 200)
+    rows = np.nonzero(lit.any(axis=1))[0]
+    second_line_top = layout.positions[1][1] - renderer.ascent
+    assert rows.size and rows.min() >= second_line_top - renderer.stroke
+
+
 def test_layout_box_is_the_same_for_every_state_so_nothing_jitters():
     renderer = SpriteRenderer(resolve_style("kinetic_pop"), 1080, 1920)
     page = paginate(sample_words(), 3)[0]
