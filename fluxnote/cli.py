@@ -1,5 +1,6 @@
 """The `fluxnote` command: a Flask CLI group bound to the app factory."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -116,6 +117,7 @@ def serve(port: int, host: str, n_workers: int):
          "--threads", "4", "--access-logfile", "-", "--chdir", str(ROOT), "wsgi:app"],
         env=env))
     click.echo(f"FluxNote is up on http://{host}:{port}  (Ctrl-C to stop)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the children on SIGTERM too
     try:
         while all(c.poll() is None for c in children):
             time.sleep(1)
