@@ -37,6 +37,7 @@ def spend(ws: int, user: int, kind: str, n: int, now: datetime, capture: bool = 
     (utc(2026, 2, 28, 0), 31, utc(2026, 2, 28), utc(2026, 3, 31)),
     (utc(2026, 3, 30, 23), 31, utc(2026, 2, 28), utc(2026, 3, 31)),
     (utc(2028, 2, 29, 5), 30, utc(2028, 2, 29), utc(2028, 3, 30)),
+    (utc(2028, 2, 28, 23), 31, utc(2028, 1, 31), utc(2028, 2, 29)),
     (utc(2026, 12, 20), 15, utc(2026, 12, 15), utc(2027, 1, 15)),
     (utc(2027, 1, 3), 15, utc(2026, 12, 15), utc(2027, 1, 15)),
     (datetime(2026, 3, 1, 1, tzinfo=timezone(timedelta(hours=3))), 1, utc(2026, 2, 1), utc(2026, 3, 1)),
