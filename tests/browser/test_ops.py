@@ -3,6 +3,7 @@ polling without a reload, and a credit adjustment submitted through the form (CS
 import re
 
 from playwright.sync_api import expect
+
 from fluxnote.tasks import get_queue
 from tests.browser.conftest import log_in
 from tests.conftest import make_user
