@@ -4,26 +4,21 @@ One bounded pass: fail and release whatever is past its deadline; re-enqueue que
 generations whose RQ job is lost; re-run (or, out of attempts, fail) running ones
 whose worker died before the provider answered; poll providers for overdue ones.
 """
-import logging
 from datetime import datetime, timedelta
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from sqlalchemy import select, update
 
-from fluxnote.extensions import db, redis_store
+from fluxnote.extensions import db
 from fluxnote.generation import jobs, settle
 from fluxnote.generation.models import IN_FLIGHT, Generation
 from fluxnote.generation.services import JOB_TIMEOUT, enqueue
 from fluxnote.models import utcnow
-from fluxnote.tasks import enqueue_after_commit
+from fluxnote.tasks import enqueue_after_commit, requeue_lost
 
-log = logging.getLogger(__name__)
 LOST_AFTER = timedelta(seconds=30)      # a queued row this old must have a live job
 # RQ kills a job after its timeout, so a row still running past it has lost its worker.
 LEASE = {kind: timedelta(seconds=seconds + 60) for kind, seconds in JOB_TIMEOUT.items()}
 POLL_EVERY = timedelta(seconds=30)
-ALIVE = ("queued", "started", "deferred", "scheduled")
 POLL_JOB = "fluxnote.generation.jobs.poll_generation"
 
 
@@ -49,22 +44,7 @@ def _expire(now: datetime, limit: int) -> int:
 
 
 def _requeue_lost(now: datetime, limit: int) -> int:
-    rows = db.session.execute(select(Generation.id, Generation.job_id).where(
-        Generation.status == "queued", Generation.created_at <= now - LOST_AFTER)
-        .order_by(Generation.id).limit(limit)).all()
-    lost = [gid for gid, job_id in rows if not _job_alive(job_id)]
-    for gid in lost:
-        log.warning("generation %s: job lost, re-enqueued", gid)
-        enqueue(db.session.get(Generation, gid))
-    db.session.commit()  # fires the after-commit enqueues
-    return len(lost)
-
-
-def _job_alive(job_id: str) -> bool:
-    try:
-        return Job.fetch(job_id, connection=redis_store.conn).get_status() in ALIVE
-    except NoSuchJobError:
-        return False
+    return requeue_lost(Generation, enqueue, now - LOST_AFTER, limit)
 
 
 def _rerun_dead(now: datetime, limit: int) -> int:

@@ -7,21 +7,19 @@ failed. A queued render whose RQ job is gone is re-enqueued.
 import logging
 from datetime import datetime, timedelta
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from sqlalchemy import select, update
 
-from fluxnote.extensions import db, redis_store
+from fluxnote.extensions import db
 from fluxnote.models import utcnow
 from fluxnote.render import jobs
 from fluxnote.render.models import Render
 from fluxnote.render.services import enqueue
+from fluxnote.tasks import requeue_lost
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=3)
 LOST_AFTER = timedelta(seconds=60)
 MAX_ATTEMPTS = 2
-ALIVE = ("queued", "started", "deferred", "scheduled")
 
 
 def sweep(now: datetime | None = None, limit: int = 50) -> dict[str, int]:
@@ -59,19 +57,4 @@ def _back_to_queue(render_id: int, now: datetime) -> bool:
 
 
 def _requeue_lost(now: datetime, limit: int) -> int:
-    rows = db.session.execute(select(Render.id, Render.job_id).where(
-        Render.status == "queued", Render.created_at <= now - LOST_AFTER)
-        .order_by(Render.id).limit(limit)).all()
-    lost = [render_id for render_id, job_id in rows if not _job_alive(job_id)]
-    for render_id in lost:
-        log.warning("render %s: job lost, re-enqueued", render_id)
-        enqueue(db.session.get(Render, render_id))
-    db.session.commit()
-    return len(lost)
-
-
-def _job_alive(job_id: str) -> bool:
-    try:
-        return Job.fetch(job_id, connection=redis_store.conn).get_status() in ALIVE
-    except NoSuchJobError:
-        return False
+    return requeue_lost(Render, enqueue, now - LOST_AFTER, limit)
