@@ -1,24 +1,27 @@
 """Ledger throughput: reserve+capture pairs per second against a bare conditional UPDATE.
 
 For PostgreSQL (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test) and
-SQLite (a temp file), with 1, 4 and 16 concurrent clients (threads, each with its own
-connection and session), it measures for a fixed time:
+SQLite (a temp file), with 1, 4 and 16 concurrent clients, it measures for a fixed time:
 
 - ledger: ``reserve`` + commit, then ``capture`` + commit, on one workspace's pool;
 - bare:   ``UPDATE bench_counter SET n = n - 1 WHERE id = 1 AND n >= 1``, one per
   transaction — the floor every ledger pays on the same database and concurrency.
 
-Both are measured in ROUNDS interleaved slices of --seconds each, so that load from
-other processes on a shared machine hits both alike. Then an overspend phase: 16
-clients race for more reserves than the pool holds; the successes beyond the allowance
-are counted (must be 0) and the ledger invariants checked.
+The clients are PROCESSES (forked; each builds its own app with `create_app`, so its own
+engine and connection), for both the ledger and the bare UPDATE, so Python's GIL does not
+cap the clients at one core. Both are measured in ROUNDS interleaved slices of --seconds
+each, so that load from other processes on a shared machine hits both alike; a client's
+startup is outside the measured slice (a barrier starts them together). Then an overspend
+phase: 16 clients race for more reserves than the pool holds; the successes beyond the
+allowance are counted (must be 0) and the ledger invariants checked.
 
     .venv/bin/python bench/ledger.py [--seconds 2] [--clients 1,4,16] [--only pg|sqlite]
 """
 import argparse
+import multiprocessing
 import os
+import queue
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -34,15 +37,22 @@ from fluxnote.extensions import db
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 KIND = "image"
 ROUNDS = 3
+BARE = "UPDATE bench_counter SET n = n - 1 WHERE id = 1 AND n >= 1"
+MP = multiprocessing.get_context("fork")  # children import nothing again: they start fast
 
 
-def make_app(url: str, data_dir: str, clients: int):
-    app = create_app({
+def build_app(url: str, data_dir: str):
+    return create_app({
         "TESTING": True, "DATA_DIR": data_dir, "MEDIA_DIR": f"{data_dir}/media",
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
         "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
         "RATELIMIT_STORAGE_URI": "memory://",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": clients + 2, "max_overflow": 0}})
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
+
+
+def make_app(url: str, data_dir: str):
+    """The parent's app: fresh schema plus the bare UPDATE's counter row."""
+    app = build_app(url, data_dir)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -50,6 +60,7 @@ def make_app(url: str, data_dir: str, clients: int):
             conn.execute(text("DROP TABLE IF EXISTS bench_counter"))
             conn.execute(text("CREATE TABLE bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
             conn.execute(text("INSERT INTO bench_counter VALUES (1, 1000000000)"))
+        db.engine.dispose()
     return app
 
 
@@ -63,58 +74,78 @@ def new_workspace(credit: int) -> tuple[int, int]:
     return ws, user_id
 
 
-def run_clients(clients: int, seconds: float, work) -> int:
-    """Run `work(stop_event)` in `clients` threads for `seconds` (or until all return);
-    the sum of their counts."""
-    stop, start = threading.Event(), threading.Barrier(clients + 1)
-    counts = [0] * clients
+def ledger_work(stop, ws: int, user_id: int) -> int:
+    """Reserve+capture pairs, each half its own transaction, until `stop` or the pool is empty."""
+    done = 0
+    while not stop.is_set():
+        try:
+            hold_id = credits.reserve(ws, KIND, uuid.uuid4().hex, user_id)[0].id
+            db.session.commit()
+        except credits.InsufficientCredits:
+            db.session.rollback()
+            break
+        credits.capture(hold_id)
+        db.session.commit()
+        done += 1
+    return done
 
-    def client(i: int) -> None:
+
+def bare_work(stop) -> int:
+    """One conditional UPDATE per transaction on one open connection, until `stop`."""
+    done = 0
+    with db.engine.connect() as conn:
+        while not stop.is_set():
+            with conn.begin():
+                done += conn.execute(text(BARE)).rowcount
+    return done
+
+
+def client(url: str, data_dir: str, work: str, args: tuple, start, stop, results) -> None:
+    """One client process: its own app and connection, then `work` from the barrier on;
+    puts (count, CPU seconds spent in the work)."""
+    app = build_app(url, data_dir)
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # connect before the clock starts
+        db.session.rollback()
         start.wait()
-        counts[i] = work(stop)
+        cpu = time.process_time()
+        done = ledger_work(stop, *args) if work == "ledger" else bare_work(stop)
+        results.put((done, time.process_time() - cpu))
+        db.session.remove()
+        db.engine.dispose()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    start.wait()
-    deadline = time.monotonic() + seconds
-    for t in threads:  # returns early once every client has stopped on its own
-        t.join(max(0.0, deadline - time.monotonic()))
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot (Linux /proc/stat)."""
+    ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # idle and iowait are not busy
+
+
+def run_clients(clients: int, seconds: float, url: str, data_dir: str, work: str,
+                args: tuple = ()) -> tuple[int, float, float]:
+    """Run `work` in `clients` processes for `seconds` (or until all return): the sum of
+    their counts and of their CPU seconds, and how busy the whole machine was (0..1)."""
+    start, stop, results = MP.Barrier(clients + 1), MP.Event(), MP.Queue()
+    procs = [MP.Process(target=client, args=(url, data_dir, work, args, start, stop, results))
+             for _ in range(clients)]
+    for p in procs:
+        p.start()
+    start.wait(timeout=120)
+    deadline, got, before = time.monotonic() + seconds, [], machine_cpu()
+    while len(got) < clients:  # returns early once every client has stopped on its own
+        wait = 60.0 if stop.is_set() else max(0.01, deadline - time.monotonic())
+        try:
+            got.append(results.get(timeout=wait))
+        except queue.Empty:
+            if stop.is_set():
+                raise RuntimeError("a client process died") from None
+            stop.set()
     stop.set()
-    for t in threads:
-        t.join()
-    return sum(counts)
-
-
-def ledger_work(app, ws: int, user_id: int):
-    def work(stop: threading.Event) -> int:
-        done = 0
-        with app.app_context():
-            while not stop.is_set():
-                try:
-                    hold_id = credits.reserve(ws, KIND, uuid.uuid4().hex, user_id)[0].id
-                    db.session.commit()
-                except credits.InsufficientCredits:
-                    db.session.rollback()
-                    break
-                credits.capture(hold_id)
-                db.session.commit()
-                done += 1
-            db.session.remove()
-        return done
-    return work
-
-
-def bare_work(app):
-    def work(stop: threading.Event) -> int:
-        done = 0
-        with app.app_context(), db.engine.connect() as conn:
-            while not stop.is_set():
-                with conn.begin():
-                    done += conn.execute(text(
-                        "UPDATE bench_counter SET n = n - 1 WHERE id = 1 AND n >= 1")).rowcount
-        return done
-    return work
+    after = machine_cpu()
+    for p in procs:
+        p.join()
+    busy = (after[0] - before[0]) / max(1, after[1] - before[1])
+    return sum(n for n, _ in got), sum(c for _, c in got), busy
 
 
 def check_invariants(ws: int) -> str:
@@ -127,23 +158,24 @@ def check_invariants(ws: int) -> str:
 
 def bench_database(name: str, url: str, data_dir: str, client_counts: list[int],
                    seconds: float) -> list[tuple]:
-    app = make_app(url, data_dir, max(client_counts))
+    app = make_app(url, data_dir)
     rows = []
     with app.app_context():
         ws, user_id = new_workspace(10 ** 8)
+        db.session.remove()
         for clients in client_counts:
             pairs = bare = 0
-            cpu = 0.0
+            cpu = busy = 0.0
             for _ in range(ROUNDS):  # interleaved, so drifting load hits both alike
-                started = time.process_time()
-                pairs += run_clients(clients, seconds, ledger_work(app, ws, user_id))
-                cpu += time.process_time() - started
-                bare += run_clients(clients, seconds, bare_work(app))
+                n, c, b = run_clients(clients, seconds, url, data_dir, "ledger", (ws, user_id))
+                pairs, cpu, busy = pairs + n, cpu + c, busy + b / ROUNDS
+                bare += run_clients(clients, seconds, url, data_dir, "bare")[0]
             rows.append((name, clients, pairs / (ROUNDS * seconds), bare / (ROUNDS * seconds),
-                         pairs / bare, 1000 * cpu / pairs))
+                         pairs / bare, 1000 * cpu / pairs, busy))
         allowance, clients = 300, 16
         ws, user_id = new_workspace(allowance)
-        won = run_clients(clients, 120.0, ledger_work(app, ws, user_id))
+        db.session.remove()
+        won = run_clients(clients, 120.0, url, data_dir, "ledger", (ws, user_id))[0]
         overspend = max(0, won - allowance)
         rows.append((name, "overspend", won, allowance, overspend, check_invariants(ws)))
         db.session.remove()
@@ -159,30 +191,38 @@ def main() -> None:
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     pg = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT).replace("postgresql://", "postgresql+psycopg://", 1)
-    rows = []
+    rows, load = [], [os.getloadavg()]
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         if args.only != "sqlite":
             rows += bench_database("postgresql", pg, tmp, client_counts, args.seconds)
+            load.append(os.getloadavg())
         if args.only != "pg":
             rows += bench_database("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", tmp,
                                    client_counts, args.seconds)
-    report(rows)
+            load.append(os.getloadavg())
+    report(rows, load, time.monotonic() - started)
 
 
-def report(rows: list[tuple]) -> None:
+def report(rows: list[tuple], load: list[tuple], elapsed: float) -> None:
+    print("clients are processes (forked, one app and connection each); "
+          f"client CPU is the clients' own, summed; {os.cpu_count()} CPUs")
     print(f"{'database':<11} {'clients':>7} {'pairs/s':>9} {'bare UPDATE/s':>14} {'ratio':>7} "
-          f"{'client CPU ms/pair':>19}")
+          f"{'client CPU ms/pair':>19} {'machine CPU busy':>17}")
     for row in rows:
         if row[1] != "overspend":
-            name, clients, pairs, bare, ratio, cpu = row
-            print(f"{name:<11} {clients:>7} {pairs:>9.0f} {bare:>14.0f} {ratio:>7.1%} {cpu:>19.2f}")
+            name, clients, pairs, bare, ratio, cpu, busy = row
+            print(f"{name:<11} {clients:>7} {pairs:>9.0f} {bare:>14.0f} {ratio:>7.1%} {cpu:>19.2f}"
+                  f" {busy:>17.0%}")
+    print("(machine CPU busy: all processes on the machine, during the ledger slices)")
     target = [r for r in rows if r[0] == "postgresql" and r[1] == 16]
-    for _, _, pairs, _, ratio, _ in target:
+    for _, _, pairs, _, ratio, _, _ in target:
         print(f"\ntarget (PostgreSQL, 16 clients): {pairs:.0f} pairs/s (>= 500: "
               f"{'met' if pairs >= 500 else 'NOT met'}), {ratio:.0%} of bare UPDATE (>= 25 %: "
               f"{'met' if ratio >= 0.25 else 'NOT met'})")
-    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; the "
-          "clients are threads of one Python process, so 1000 / (client CPU ms/pair) bounds pairs/s")
+    print("load average (1, 5, 15 min) at start, after each database: "
+          + "; ".join(" ".join(f"{v:.1f}" for v in la) for la in load)
+          + f" on {os.cpu_count()} CPUs; the bench took {elapsed:.0f} s")
     print()
     for name, _, won, allowance, overspend, inv in (r for r in rows if r[1] == "overspend"):
         print(f"{name:<11} overspend: {won} reserves succeeded for {allowance} credits "
