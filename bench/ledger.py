@@ -11,17 +11,21 @@ The clients are PROCESSES (forked; each builds its own app with `create_app`, so
 engine and connection), for both the ledger and the bare UPDATE, so Python's GIL does not
 cap the clients at one core. Both are measured in ROUNDS interleaved slices of --seconds
 each, so that load from other processes on a shared machine hits both alike; a client's
-startup is outside the measured slice (a barrier starts them together). Then an overspend
-phase: 16 clients race for more reserves than the pool holds; the successes beyond the
-allowance are counted (must be 0) and the ledger invariants checked.
+startup and WARMUP untimed rounds are outside the measured slice (a barrier starts them
+together). Then an overspend phase: 16 clients race for more reserves than the pool
+holds; the successes beyond the allowance are counted (must be 0) and the ledger
+invariants checked. Also printed: the load average, and how busy the whole machine's
+CPUs were while the ledger ran (near 100 % means the figure is CPU-bound).
 
     .venv/bin/python bench/ledger.py [--seconds 2] [--clients 1,4,16] [--only pg|sqlite]
 """
 import argparse
+import gc
 import multiprocessing
 import os
 import queue
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -37,6 +41,7 @@ from fluxnote.extensions import db
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 KIND = "image"
 ROUNDS = 3
+WARMUP = 20  # untimed reserve+capture pairs (or bare UPDATEs) per client before each slice
 BARE = "UPDATE bench_counter SET n = n - 1 WHERE id = 1 AND n >= 1"
 MP = multiprocessing.get_context("fork")  # children import nothing again: they start fast
 
@@ -74,10 +79,11 @@ def new_workspace(credit: int) -> tuple[int, int]:
     return ws, user_id
 
 
-def ledger_work(stop, ws: int, user_id: int) -> int:
-    """Reserve+capture pairs, each half its own transaction, until `stop` or the pool is empty."""
+def ledger_work(stop, ws: int, user_id: int, limit: int = 10 ** 12) -> int:
+    """Reserve+capture pairs, each half its own transaction, until `stop`, `limit` pairs or
+    the pool is empty."""
     done = 0
-    while not stop.is_set():
+    while done < limit and not stop.is_set():
         try:
             hold_id = credits.reserve(ws, KIND, uuid.uuid4().hex, user_id)[0].id
             db.session.commit()
@@ -90,23 +96,29 @@ def ledger_work(stop, ws: int, user_id: int) -> int:
     return done
 
 
-def bare_work(stop) -> int:
-    """One conditional UPDATE per transaction on one open connection, until `stop`."""
+def bare_work(stop, limit: int = 10 ** 12) -> int:
+    """One conditional UPDATE per transaction on one open connection, until `stop` or
+    `limit` transactions."""
     done = 0
     with db.engine.connect() as conn:
-        while not stop.is_set():
+        while done < limit and not stop.is_set():
             with conn.begin():
                 done += conn.execute(text(BARE)).rowcount
     return done
 
 
-def client(url: str, data_dir: str, work: str, args: tuple, start, stop, results) -> None:
-    """One client process: its own app and connection, then `work` from the barrier on;
-    puts (count, CPU seconds spent in the work)."""
+def client(url: str, data_dir: str, work: str, args: tuple, warmup: int, start, stop,
+           results) -> None:
+    """One client process: its own app and connection, `warmup` untimed rounds of `work`
+    (connect, compile and prepare the statements, copy the forked pages), then `work`
+    from the barrier on; puts (count, CPU seconds spent in the timed work)."""
     app = build_app(url, data_dir)
     with app.app_context():
-        db.session.execute(text("SELECT 1"))  # connect before the clock starts
+        db.session.execute(text("SELECT 1"))
         db.session.rollback()
+        if warmup:
+            run = ledger_work if work == "ledger" else bare_work
+            run(threading.Event(), *args, limit=warmup)
         start.wait()
         cpu = time.process_time()
         done = ledger_work(stop, *args) if work == "ledger" else bare_work(stop)
@@ -122,12 +134,14 @@ def machine_cpu() -> tuple[int, int]:
 
 
 def run_clients(clients: int, seconds: float, url: str, data_dir: str, work: str,
-                args: tuple = ()) -> tuple[int, float, float]:
+                args: tuple = (), warmup: int = WARMUP) -> tuple[int, float, float]:
     """Run `work` in `clients` processes for `seconds` (or until all return): the sum of
     their counts and of their CPU seconds, and how busy the whole machine was (0..1)."""
     start, stop, results = MP.Barrier(clients + 1), MP.Event(), MP.Queue()
-    procs = [MP.Process(target=client, args=(url, data_dir, work, args, start, stop, results))
+    procs = [MP.Process(target=client,
+                        args=(url, data_dir, work, args, warmup, start, stop, results))
              for _ in range(clients)]
+    gc.freeze()  # the children's garbage collector leaves the parent's pages shared
     for p in procs:
         p.start()
     start.wait(timeout=120)
@@ -175,7 +189,7 @@ def bench_database(name: str, url: str, data_dir: str, client_counts: list[int],
         allowance, clients = 300, 16
         ws, user_id = new_workspace(allowance)
         db.session.remove()
-        won = run_clients(clients, 120.0, url, data_dir, "ledger", (ws, user_id))[0]
+        won = run_clients(clients, 120.0, url, data_dir, "ledger", (ws, user_id), warmup=0)[0]
         overspend = max(0, won - allowance)
         rows.append((name, "overspend", won, allowance, overspend, check_invariants(ws)))
         db.session.remove()
