@@ -29,3 +29,31 @@ document.addEventListener("htmx:beforeSwap", function (e) {
   var status = e.detail.xhr.status;
   if (status === 422 || status === 402) { e.detail.shouldSwap = true; e.detail.isError = false; }
 });
+// Any other failed htmx request tells the user instead of doing nothing.
+(function () {
+  function toast(message) {
+    var el = document.getElementById("toast");
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "toast"; el.className = "toast"; el.setAttribute("role", "alert");
+      document.body.appendChild(el);
+    }
+    el.textContent = message; el.hidden = false;
+    clearTimeout(el._timer);
+    el._timer = setTimeout(function () { el.hidden = true; }, 6000);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr;
+    if (xhr.status === 429) {
+      var wait = xhr.getResponseHeader("Retry-After");
+      toast("Too many requests — try again" + (wait ? " in " + wait + " s." : " shortly."));
+    } else if (xhr.status === 403 || xhr.status === 400) {
+      toast("That was refused (" + xhr.status + "). Reload the page and try again.");
+    } else if (xhr.status >= 500) {
+      toast("Something went wrong on our side. Please try again.");
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("Can't reach FluxNote. Check your connection and try again.");
+  });
+})();
