@@ -19,14 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from flask import current_app
-from rq.job import Job
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from standardwebhooks import Webhook
 
-from fluxnote.extensions import db, redis_store
+from fluxnote.extensions import db
 from fluxnote.models import utcnow
-from fluxnote.tasks import enqueue_after_commit, get_queue
+from fluxnote.tasks import enqueue_after_commit, get_queue, job_alive
 from fluxnote.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -249,19 +248,11 @@ def sweep(now: datetime | None = None, limit: int = 200) -> int:
     queue, sent = get_queue("default"), 0
     for delivery_id, attempts in rows:
         job_id = _job_id(delivery_id, attempts + 1)
-        if _in_flight(job_id):
+        if job_alive(job_id):
             continue
         queue.enqueue(deliver_job, delivery_id, job_id=job_id)
         sent += 1
     return sent
-
-
-def _in_flight(job_id: str) -> bool:
-    try:
-        status = Job.fetch(job_id, connection=redis_store.conn).get_status()
-    except Exception:
-        return False
-    return status in ("queued", "started", "scheduled", "deferred")
 
 
 def recent_deliveries(workspace_id: int | None = None, limit: int = 20) -> list[WebhookDelivery]:
