@@ -3,7 +3,6 @@ SQLite busy under parallel writes. Afterwards every hold is resolved and the led
 balances. Redis here is a dedicated server started by the test, never the shared one."""
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import threading
 import time
 from datetime import timedelta
 
+import psutil
 import pytest
 import redis
 
@@ -106,6 +106,16 @@ def test_redis_stopped_and_restarted_loses_no_generation(fault_app, own_redis):
     assert_ledger_balances(user.current_workspace_id)
 
 
+def _kill_tree(worker: subprocess.Popen) -> None:
+    """SIGKILL the worker and its work horse: RQ runs each job in a process group of its
+    own, so killing the worker's group alone would leave the job running."""
+    for proc in [*psutil.Process(worker.pid).children(recursive=True), psutil.Process(worker.pid)]:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
 def _worker_process(app, tmp_path, queues: str = "priority,default") -> subprocess.Popen:
     env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], FLUXNOTE_DATA_DIR=str(tmp_path),
                DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test")
@@ -133,7 +143,7 @@ def test_worker_sigkilled_mid_generation_is_rerun_and_settled(fault_app, tmp_pat
     try:
         _wait_for(lambda: _statuses(client, headers, [gen_id]) != ["queued"])
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
+        _kill_tree(worker)
         worker.wait()
     assert _statuses(client, headers, [gen_id]) == ["running"], "the job finished before the kill"
     assert client.get("/api/v1/credits", headers=headers).json["video"]["reserved"] == 1
@@ -187,7 +197,7 @@ def test_worker_sigkilled_mid_render_leaves_no_render_running(fault_app, tmp_pat
     try:
         _wait_for(lambda: (status(), db.session.rollback())[0] != "queued", timeout=60)
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
+        _kill_tree(worker)
         worker.wait()
     detail = client.get(f"/api/v1/renders/{render_id}", headers=headers).json
     assert detail["status"] == "running", f"the render ended before the kill: {detail}"
@@ -253,7 +263,7 @@ def test_redis_stopped_while_a_worker_runs_a_generation(fault_app, own_redis, tm
         own_redis.stop()
         _wait_for(lambda: worker.poll() is not None or _statuses(client, headers, [gen_id]) != ["running"])
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
+        _kill_tree(worker)
         worker.wait()
     own_redis.start()
     _sweep(timedelta(minutes=11))
