@@ -30,12 +30,12 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from fluxnote import create_app
 from fluxnote.accounts.services import create_user
 from fluxnote.credits import services as credits
-from fluxnote.credits.models import CreditBalance
+from fluxnote.credits.models import CreditHold
 from fluxnote.extensions import db
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
@@ -163,10 +163,14 @@ def run_clients(clients: int, seconds: float, url: str, data_dir: str, work: str
 
 
 def check_invariants(ws: int) -> str:
-    db.session.expire_all()
-    bal = db.session.get(CreditBalance, (ws, KIND))
-    ok = (bal.remaining >= 0 and credits.ledger_sum(ws, KIND) == bal.remaining
-          and bal.allowance - bal.used - bal.reserved == bal.remaining)
+    """remaining >= 0 and = the ledger's sum; allowance - remaining = the cycle's holds
+    held or captured."""
+    bal = credits.balances(ws)[KIND]
+    consumed = db.session.scalar(select(func.count()).select_from(CreditHold).where(
+        CreditHold.workspace_id == ws, CreditHold.kind == KIND,
+        CreditHold.cycle_start == bal["cycle_start"], CreditHold.state != "released"))
+    ok = (bal["remaining"] >= 0 and credits.ledger_sum(ws, KIND) == bal["remaining"]
+          and bal["allowance"] - bal["remaining"] == consumed)
     return "ok" if ok else "BROKEN"
 
 

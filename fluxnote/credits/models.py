@@ -1,13 +1,14 @@
 """Ledger entries (append-only), holds, and the balance projection per workspace and kind.
 
 Projection invariants, kept by CHECK constraints and by services.py:
-  remaining = sum(ledger_entries.delta)         (for the workspace and kind)
-  remaining = allowance - used - reserved       (within the current cycle)
-  carried   = holds of earlier cycles still held
+  remaining = sum(ledger_entries.delta)                  (for the workspace and kind)
+  allowance - remaining = holds of the current cycle that are held or captured
+The in-flight and used counts are derived from the holds (services.balances), so a
+capture never writes the balance row.
 """
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fluxnote.extensions import db
@@ -18,18 +19,13 @@ class CreditBalance(db.Model):
     __tablename__ = "credit_balances"
     __table_args__ = (
         CheckConstraint("remaining >= 0", name="remaining_nonnegative"),
-        CheckConstraint("reserved >= 0", name="reserved_nonnegative"),
-        CheckConstraint("carried >= 0", name="carried_nonnegative"),
-        CheckConstraint("used >= 0", name="used_nonnegative"),
+        CheckConstraint("remaining <= allowance", name="remaining_within_allowance"),
     )
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     cycle_start: Mapped[datetime] = mapped_column(UTCDateTime)
     cycle_end: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     allowance: Mapped[int] = mapped_column()
-    used: Mapped[int] = mapped_column(default=0)
-    reserved: Mapped[int] = mapped_column(default=0)
-    carried: Mapped[int] = mapped_column(default=0)
     remaining: Mapped[int] = mapped_column()
 
 
@@ -37,12 +33,13 @@ class CreditHold(db.Model):
     """One reserved credit for one generated asset; resolved at most once."""
 
     __tablename__ = "credit_holds"
-    __table_args__ = (UniqueConstraint("workspace_id", "ref"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "ref"),
+                      Index("ix_credit_holds_workspace_id_state", "workspace_id", "state"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
     kind: Mapped[str] = mapped_column(String(10))
     ref: Mapped[str] = mapped_column(String(120))
-    state: Mapped[str] = mapped_column(String(10), default="held", index=True)
+    state: Mapped[str] = mapped_column(String(10), default="held")
     cycle_start: Mapped[datetime] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,21 +14,25 @@ Rules:
 - A debit is one conditional UPDATE (``remaining >= n``) whose row count is checked;
   a hold resolves through a conditional UPDATE on its state, so duplicate or late
   signals change nothing.
+- The balance row stores only the cycle, its allowance and `remaining`. What is in
+  flight and what was used are counted from the holds (`balances`): reserved = holds of
+  this cycle still held, carried = holds of earlier cycles still held, used = allowance
+  - remaining - reserved. So a capture (delta 0) never writes the balance row: only
+  reserve, release, refresh and adjust take its lock, which is held until the caller
+  commits and serialises every member of a workspace.
 - Refresh (billing day, clamped to month end): unused credits expire, the full
   allowance is granted, once per (workspace, kind, cycle). A downgrade scheduled during
-  the cycle takes effect here. Holds still in flight keep their credit: they move to
+  the cycle takes effect here. Holds still in flight keep their credit: they become
   `carried` (shown as reserved). A carried hold that is captured counts as usage of its
   own cycle; one released after the refresh returns nothing (its credit would have
   expired at the refresh) and is recorded as a zero `release_expired` entry.
-- Speed: the writes are prebuilt Core statements (no ORM unit of work, no re-reads), and
-  the balance row is written last (reserve: holds and entries first, the debit after,
-  undone to a savepoint if it fails; capture: the balance after the entry), because its
-  row lock is held until the caller commits and serialises every member of a workspace.
+- Speed: the writes are prebuilt Core statements (no ORM unit of work, no re-reads). On
+  PostgreSQL a reserve is one statement, so the balance row is locked from it to the
+  caller's commit only.
 """
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from fluxnote.accounts.models import Workspace
@@ -65,7 +69,7 @@ def open_account(workspace: Workspace, user_id: int | None, now: datetime | None
         allowance = plan.allowance(kind)
         _execute(insert(CreditBalance).values(
             workspace_id=workspace.id, kind=kind, cycle_start=start, cycle_end=end,
-            allowance=allowance, used=0, reserved=0, carried=0, remaining=allowance))
+            allowance=allowance, remaining=allowance))
         _entry(workspace.id, kind, "grant", allowance, start,
                f"grant:{workspace.id}:{kind}:{start:%Y%m%d}", user_id, now)
 
@@ -75,9 +79,9 @@ def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: 
     """Reserve `count` credits of `kind`, all or nothing, one hold each (refs `ref:i`
     when count > 1).
 
-    One conditional UPDATE debits `remaining`, after the holds and entries are written
-    (they are undone to a savepoint, left in the caller's transaction, if the debit
-    fails); then a due refresh is applied and everything tried once more. Raises
+    One conditional UPDATE debits `remaining`, and only if it matched are the holds and
+    their entries written; if it did not, a due refresh is applied and the debit tried
+    once more. Raises
     InsufficientCredits (no credit written; a due refresh may have been). A `ref`
     already reserved in the workspace raises IntegrityError: refs are the caller's
     idempotency keys, and the caller must roll back. ValueError if count < 1.
@@ -86,11 +90,13 @@ def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: 
         raise ValueError("count must be at least 1")
     now = now or utcnow()
     refs = [ref] if count == 1 else [f"{ref}:{i}" for i in range(count)]
-    holds = _hold_then_debit(workspace_id, kind, refs, user_id, now)
+    on_pg = db.session.connection().dialect.name == "postgresql"
+    debit_and_hold = _debit_and_hold_pg if on_pg else _debit_then_hold
+    holds = debit_and_hold(workspace_id, kind, refs, user_id, now)
     if holds is None:
         # The cycle may have ended, or another transaction won its refresh: try once more.
         _refresh_if_due(workspace_id, now)
-        holds = _hold_then_debit(workspace_id, kind, refs, user_id, now)
+        holds = debit_and_hold(workspace_id, kind, refs, user_id, now)
     if holds is None:
         bal = _balance(workspace_id, kind)
         raise InsufficientCredits(kind, bal.remaining, bal.cycle_end)
@@ -109,9 +115,6 @@ def capture(hold_id: int, user_id: int | None = None, now: datetime | None = Non
     conn.execute(_INSERT_ENTRY, _entry_row(hold.workspace_id, hold.kind, "capture", 0,
                                            hold.cycle_start, f"capture:{hold.id}",
                                            user_id or hold.user_id, now, hold.id))
-    # The balance last, so its row stays locked for as short a time as possible.
-    if conn.execute(_SPEND, _balance_of(hold)).rowcount != 1:
-        conn.execute(_UNCARRY, _balance_of(hold))
     return True
 
 
@@ -126,10 +129,10 @@ def release(hold_id: int, user_id: int | None = None, reason: str | None = None,
     hold = conn.execute(_RESOLVE, {"hold": hold_id, "new_state": "released", "now": now}).one_or_none()
     if hold is None:
         return False
-    if conn.execute(_REFUND, _balance_of(hold)).rowcount == 1:
+    refund = {"ws": hold.workspace_id, "k": hold.kind, "cycle": hold.cycle_start}
+    if conn.execute(_REFUND, refund).rowcount == 1:
         entry_type, delta = "release", 1
-    else:
-        conn.execute(_UNCARRY, _balance_of(hold))
+    else:  # the hold was carried: its cycle's credits have expired
         entry_type, delta = "release_expired", 0
     conn.execute(_INSERT_ENTRY, _entry_row(hold.workspace_id, hold.kind, entry_type, delta,
                                            hold.cycle_start, f"release:{hold.id}",
@@ -179,16 +182,31 @@ def refresh_due(now: datetime | None = None) -> int:
 
 
 def snapshot(workspace_id: int, now: datetime | None = None) -> dict[str, dict]:
-    """Current balances per kind, refreshing lazily first (commits): allowance, used,
-    reserved (in flight, including `carried` holds from earlier cycles), carried,
-    remaining, cycle start and reset time."""
+    """`balances` after a lazy refresh (commits)."""
     ensure_current(workspace_id, now)
+    return balances(workspace_id)
+
+
+def balances(workspace_id: int) -> dict[str, dict]:
+    """The balances per kind as they stand (no refresh): allowance, used, reserved (in
+    flight, including `carried` holds from earlier cycles), carried, remaining, cycle
+    start and reset time."""
     rows = db.session.scalars(select(CreditBalance)
                               .where(CreditBalance.workspace_id == workspace_id)
                               .execution_options(populate_existing=True)).all()
-    return {b.kind: {"allowance": b.allowance, "used": b.used, "reserved": b.reserved + b.carried,
-                     "carried": b.carried, "remaining": b.remaining,
-                     "cycle_start": b.cycle_start, "resets_at": b.cycle_end} for b in rows}
+    held = db.session.execute(
+        select(_H.c.kind, _H.c.cycle_start, func.count())
+        .where(_H.c.workspace_id == workspace_id, _H.c.state == "held")
+        .group_by(_H.c.kind, _H.c.cycle_start)).all()
+    out = {}
+    for b in rows:
+        reserved = sum(n for kind, start, n in held if kind == b.kind and start == b.cycle_start)
+        carried = sum(n for kind, start, n in held if kind == b.kind and start < b.cycle_start)
+        out[b.kind] = {"allowance": b.allowance, "used": b.allowance - b.remaining - reserved,
+                       "reserved": reserved + carried, "carried": carried,
+                       "remaining": b.remaining, "cycle_start": b.cycle_start,
+                       "resets_at": b.cycle_end}
+    return out
 
 
 def ledger_sum(workspace_id: int, kind: str) -> int:
@@ -210,53 +228,75 @@ _AT = bindparam("now", type_=UTCDateTime())
 
 _OF_HOLD = (_B.c.workspace_id == bindparam("ws"), _B.c.kind == bindparam("k"))
 _IN_CYCLE = _B.c.cycle_start == bindparam("cycle", type_=UTCDateTime())
-_PEEK = select(_B.c.cycle_start, _B.c.cycle_end, _B.c.remaining).where(*_OF_HOLD)
 _DEBIT = (update(_B)
-          .where(*_OF_HOLD, _IN_CYCLE, _B.c.remaining >= bindparam("n"), _B.c.cycle_end > _AT)
-          .values(remaining=_B.c.remaining - bindparam("n"),
-                  reserved=_B.c.reserved + bindparam("n")))
+          .where(*_OF_HOLD, _B.c.remaining >= bindparam("n"), _B.c.cycle_end > _AT)
+          .values(remaining=_B.c.remaining - bindparam("n"))
+          .returning(_B.c.cycle_start))
 _INSERT_HOLDS = insert(_H).returning(_H.c.id, sort_by_parameter_order=True)
 _INSERT_ENTRY = insert(LedgerEntry.__table__)
 # A hold resolves at most once: only a held hold matches, and RETURNING gives the row count.
 _RESOLVE = (update(_H).where(_H.c.id == bindparam("hold"), _H.c.state == "held")
             .values(state=bindparam("new_state"), resolved_at=_AT)
             .returning(_H.c.id, _H.c.workspace_id, _H.c.kind, _H.c.cycle_start, _H.c.user_id))
-_SPEND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(reserved=_B.c.reserved - 1,
-                                                        used=_B.c.used + 1)
-_REFUND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(reserved=_B.c.reserved - 1,
-                                                         remaining=_B.c.remaining + 1)
-_UNCARRY = update(_B).where(*_OF_HOLD).values(carried=_B.c.carried - 1)
+# Only while the hold's cycle is current: a carried hold's credit has expired.
+_REFUND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(remaining=_B.c.remaining + 1)
+
+# PostgreSQL does a reserve in one statement (data-modifying CTEs): the writes of
+# _debit_then_hold in one round trip instead of three.
+_RESERVE_PG = text("""
+    WITH debit AS (
+        UPDATE credit_balances SET remaining = remaining - :n
+        WHERE workspace_id = :ws AND kind = :k AND remaining >= :n AND cycle_end > :now
+        RETURNING cycle_start
+    ), holds AS (
+        INSERT INTO credit_holds (workspace_id, kind, ref, state, cycle_start, user_id, created_at)
+        SELECT :ws, :k, r.ref, 'held', debit.cycle_start, :user, :now
+        FROM debit, unnest(CAST(:refs AS varchar[])) WITH ORDINALITY AS r(ref, i) ORDER BY r.i
+        RETURNING id, ref, cycle_start
+    ), entries AS (
+        INSERT INTO ledger_entries (idempotency_key, workspace_id, kind, entry_type, delta,
+                                    cycle_start, hold_id, user_id, created_at)
+        SELECT 'reserve:' || id, :ws, :k, 'reserve', -1, cycle_start, id, :user, :now FROM holds
+    )
+    SELECT id, ref, cycle_start FROM holds""").bindparams(
+    bindparam("now", type_=UTCDateTime())).columns(cycle_start=UTCDateTime())
 
 
-def _hold_then_debit(workspace_id: int, kind: str, refs: list[str], user_id: int | None,
+def _debit_then_hold(workspace_id: int, kind: str, refs: list[str], user_id: int | None,
                      now: datetime) -> list[CreditHold] | None:
-    """Write the holds and their entries, then debit them, so the balance row is locked
-    only from the debit to the caller's commit. None, with nothing written, if the
-    current cycle lacks the credits: a lost race is undone to a savepoint."""
+    """Debit the current cycle, then write the holds and their entries; None, with nothing
+    written, if the cycle lacks the credits. For SQLite, whose BEGIN IMMEDIATE makes the
+    whole transaction the only writer, so the order costs nothing."""
     conn = db.session.connection()
-    seen = conn.execute(_PEEK, {"ws": workspace_id, "k": kind}).one()
-    if seen.remaining < len(refs) or seen.cycle_end <= now:
+    debit = {"ws": workspace_id, "k": kind, "n": len(refs), "now": now}
+    cycle_start = conn.execute(_DEBIT, debit).scalar_one_or_none()
+    if cycle_start is None:
         return None
-    conn.exec_driver_sql("SAVEPOINT credit_reserve")
     rows = [dict(workspace_id=workspace_id, kind=kind, ref=r, state="held",
-                 cycle_start=seen.cycle_start, user_id=user_id, created_at=now, resolved_at=None)
+                 cycle_start=cycle_start, user_id=user_id, created_at=now, resolved_at=None)
             for r in refs]
     for row, hold_id in zip(rows, conn.execute(_INSERT_HOLDS, rows).scalars()):
         row["id"] = hold_id
-    conn.execute(_INSERT_ENTRY, [_entry_row(workspace_id, kind, "reserve", -1, seen.cycle_start,
+    conn.execute(_INSERT_ENTRY, [_entry_row(workspace_id, kind, "reserve", -1, cycle_start,
                                             f"reserve:{row['id']}", user_id, now, row["id"])
                                  for row in rows])
-    debit = {"ws": workspace_id, "k": kind, "n": len(refs), "now": now, "cycle": seen.cycle_start}
-    if conn.execute(_DEBIT, debit).rowcount != 1:
-        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT credit_reserve")
-        return None
     return [_persistent(CreditHold(**row)) for row in rows]
 
 
-def _balance_of(hold: Row) -> dict:
-    """Parameters naming a resolved hold's balance, for _SPEND, _REFUND (which match only
-    while the hold's cycle is current) and _UNCARRY."""
-    return {"ws": hold.workspace_id, "k": hold.kind, "cycle": hold.cycle_start}
+def _debit_and_hold_pg(workspace_id: int, kind: str, refs: list[str], user_id: int | None,
+                       now: datetime) -> list[CreditHold] | None:
+    """_debit_then_hold in one PostgreSQL statement: one round trip, and the balance row
+    stays locked only from it to the caller's commit."""
+    rows = db.session.connection().execute(_RESERVE_PG, {
+        "ws": workspace_id, "k": kind, "n": len(refs), "refs": refs, "user": user_id,
+        "now": now}).all()
+    if not rows:
+        return None
+    by_ref = {row.ref: row for row in rows}
+    return [_persistent(CreditHold(id=by_ref[r].id, workspace_id=workspace_id, kind=kind, ref=r,
+                                   state="held", cycle_start=by_ref[r].cycle_start,
+                                   user_id=user_id, created_at=now, resolved_at=None))
+            for r in refs]
 
 
 def _persistent(hold: CreditHold) -> CreditHold:
@@ -295,10 +335,8 @@ def _roll(workspace: Workspace, bal: CreditBalance, now: datetime) -> bool:
     result = _execute(
         update(CreditBalance)
         .where(CreditBalance.workspace_id == ws, CreditBalance.kind == kind,
-               CreditBalance.cycle_start == old_start, CreditBalance.remaining == old_remaining,
-               CreditBalance.reserved == bal.reserved)
-        .values(cycle_start=start, cycle_end=end, allowance=allowance, used=0, reserved=0,
-                carried=CreditBalance.carried + CreditBalance.reserved, remaining=allowance))
+               CreditBalance.cycle_start == old_start, CreditBalance.remaining == old_remaining)
+        .values(cycle_start=start, cycle_end=end, allowance=allowance, remaining=allowance))
     if result.rowcount != 1:
         return False
     if old_remaining:

@@ -117,14 +117,9 @@ def upgrade():
     sa.Column('cycle_start', fluxnote.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('cycle_end', fluxnote.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('allowance', sa.Integer(), nullable=False),
-    sa.Column('used', sa.Integer(), nullable=False),
-    sa.Column('reserved', sa.Integer(), nullable=False),
-    sa.Column('carried', sa.Integer(), nullable=False),
     sa.Column('remaining', sa.Integer(), nullable=False),
-    sa.CheckConstraint('carried >= 0', name=op.f('ck_credit_balances_carried_nonnegative')),
+    sa.CheckConstraint('remaining <= allowance', name=op.f('ck_credit_balances_remaining_within_allowance')),
     sa.CheckConstraint('remaining >= 0', name=op.f('ck_credit_balances_remaining_nonnegative')),
-    sa.CheckConstraint('reserved >= 0', name=op.f('ck_credit_balances_reserved_nonnegative')),
-    sa.CheckConstraint('used >= 0', name=op.f('ck_credit_balances_used_nonnegative')),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_credit_balances_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('workspace_id', 'kind', name=op.f('pk_credit_balances'))
     )
@@ -147,8 +142,7 @@ def upgrade():
     sa.UniqueConstraint('workspace_id', 'ref', name=op.f('uq_credit_holds_workspace_id'))
     )
     with op.batch_alter_table('credit_holds', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_credit_holds_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_credit_holds_workspace_id'), ['workspace_id'], unique=False)
+        batch_op.create_index('ix_credit_holds_workspace_id_state', ['workspace_id', 'state'], unique=False)
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -482,8 +476,7 @@ def downgrade():
 
     op.drop_table('invitations')
     with op.batch_alter_table('credit_holds', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_credit_holds_workspace_id'))
-        batch_op.drop_index(batch_op.f('ix_credit_holds_state'))
+        batch_op.drop_index('ix_credit_holds_workspace_id_state')
 
     op.drop_table('credit_holds')
     with op.batch_alter_table('credit_balances', schema=None) as batch_op:

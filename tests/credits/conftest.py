@@ -1,6 +1,7 @@
 """Ledger test helpers: workspaces opened at a chosen moment, and the invariant check."""
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 from fluxnote.accounts.models import Membership, User, Workspace
 from fluxnote.billing.plans import KINDS
 from fluxnote.credits import services as credits
-from fluxnote.credits.models import CreditBalance, CreditHold, LedgerEntry
+from fluxnote.credits.models import CreditHold, LedgerEntry
 from fluxnote.extensions import db
 from tests.conftest import build_app
 
@@ -37,10 +38,12 @@ def add_member(workspace_id: int) -> int:
     return user.id
 
 
-def balance(workspace_id: int, kind: str) -> CreditBalance:
-    return db.session.execute(select(CreditBalance).where(
-        CreditBalance.workspace_id == workspace_id, CreditBalance.kind == kind)
-        .execution_options(populate_existing=True)).scalar_one()
+def balance(workspace_id: int, kind: str) -> SimpleNamespace:
+    """One kind's balance as `credits.balances` counts it, read fresh; `this_cycle` is
+    `reserved` without the carried holds."""
+    db.session.expire_all()
+    bal = credits.balances(workspace_id)[kind]
+    return SimpleNamespace(**bal, cycle_end=bal["resets_at"], this_cycle=bal["reserved"] - bal["carried"])
 
 
 def entries(workspace_id: int, **where) -> list[LedgerEntry]:
@@ -61,9 +64,10 @@ def check_invariants(workspace_id: int) -> None:
         held = holds_in(workspace_id, kind)
         assert bal.remaining >= 0
         assert credits.ledger_sum(workspace_id, kind) == bal.remaining
-        assert bal.allowance - bal.used - bal.reserved == bal.remaining
-        assert bal.reserved == sum(h.cycle_start == bal.cycle_start for h in held)
+        assert bal.this_cycle == sum(h.cycle_start == bal.cycle_start for h in held)
         assert bal.carried == sum(h.cycle_start < bal.cycle_start for h in held)
+        assert bal.allowance - bal.remaining == consumed_in_cycle(workspace_id, kind, bal.cycle_start)
+        assert bal.used >= 0
     resolutions = db.session.execute(
         select(LedgerEntry.hold_id, func.count()).where(
             LedgerEntry.workspace_id == workspace_id,
@@ -73,6 +77,13 @@ def check_invariants(workspace_id: int) -> None:
     resolved = db.session.scalar(select(func.count()).select_from(CreditHold).where(
         CreditHold.workspace_id == workspace_id, CreditHold.state != "held"))
     assert resolved == len(resolutions)
+
+
+def consumed_in_cycle(workspace_id: int, kind: str, cycle_start: datetime) -> int:
+    """Holds of the cycle that are held or captured: what `allowance - remaining` counts."""
+    return db.session.scalar(select(func.count()).select_from(CreditHold).where(
+        CreditHold.workspace_id == workspace_id, CreditHold.kind == kind,
+        CreditHold.cycle_start == cycle_start, CreditHold.state != "released"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -38,7 +38,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @staticmethod
     def _fresh(allowance: int) -> dict:
-        return dict(allowance=allowance, used=0, reserved=0, carried=0, remaining=allowance)
+        return dict(allowance=allowance, used=0, this_cycle=0, carried=0, remaining=allowance)
 
     def _model_refresh(self) -> None:
         if self.now < self.end:
@@ -48,7 +48,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.start, self.end = cycle_containing(self.now, self.billing_day)
         for kind, b in self.bal.items():
             self.bal[kind] = dict(self._fresh(get_plan(self.plan).allowance(kind)),
-                                  carried=b["carried"] + b["reserved"])
+                                  carried=b["carried"] + b["this_cycle"])
 
     @rule(target=holds, kind=st.sampled_from(KINDS), n=st.integers(1, 4))
     def reserve(self, kind: str, n: int):
@@ -65,7 +65,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return multiple()
         assert b["remaining"] >= n
         b["remaining"] -= n
-        b["reserved"] += n
+        b["this_cycle"] += n
         for hold_id in ids:
             self.hold_model[hold_id] = [kind, self.start, "held"]
         return multiple(*ids)
@@ -83,9 +83,9 @@ class LedgerMachine(RuleBasedStateMachine):
         if cycle_start != self.start:
             b["carried"] -= 1
         elif state == "captured":
-            b["reserved"], b["used"] = b["reserved"] - 1, b["used"] + 1
+            b["this_cycle"], b["used"] = b["this_cycle"] - 1, b["used"] + 1
         else:
-            b["reserved"], b["remaining"] = b["reserved"] - 1, b["remaining"] + 1
+            b["this_cycle"], b["remaining"] = b["this_cycle"] - 1, b["remaining"] + 1
 
     @rule(hold_id=holds)
     def capture(self, hold_id: int) -> None:
@@ -108,7 +108,7 @@ class LedgerMachine(RuleBasedStateMachine):
         snap = credits.snapshot(self.ws, self.now)
         for kind, b in self.bal.items():
             assert snap[kind]["remaining"] == b["remaining"]
-            assert snap[kind]["reserved"] == b["reserved"] + b["carried"]
+            assert snap[kind]["reserved"] == b["this_cycle"] + b["carried"]
             assert (snap[kind]["cycle_start"], snap[kind]["resets_at"]) == (self.start, self.end)
 
     @rule(plan=st.sampled_from(PLAN_IDS))

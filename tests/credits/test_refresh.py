@@ -147,7 +147,7 @@ def test_hold_reserved_before_a_refresh_is_carried(app):
     kept, dropped = spend(ws, owner, "image", 2, T0, capture=False)
     credits.ensure_current(ws, REFRESH)
     bal = balance(ws, "image")
-    assert (bal.allowance, bal.reserved, bal.carried, bal.remaining) == (100, 0, 2, 100)
+    assert (bal.allowance, bal.this_cycle, bal.carried, bal.remaining) == (100, 0, 2, 100)
     assert credits.snapshot(ws, now=REFRESH)["image"]["reserved"] == 2
     check_invariants(ws)
 
