@@ -109,6 +109,8 @@ def capture(hold_id: int, user_id: int | None = None, now: datetime | None = Non
     does not exist."""
     now = now or utcnow()
     conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        return conn.execute(_CAPTURE_PG, {"hold": hold_id, "user": user_id, "now": now}).rowcount == 1
     hold = conn.execute(_RESOLVE, {"hold": hold_id, "new_state": "captured", "now": now}).one_or_none()
     if hold is None:
         return False
@@ -241,8 +243,8 @@ _RESOLVE = (update(_H).where(_H.c.id == bindparam("hold"), _H.c.state == "held")
 # Only while the hold's cycle is current: a carried hold's credit has expired.
 _REFUND = update(_B).where(*_OF_HOLD, _IN_CYCLE).values(remaining=_B.c.remaining + 1)
 
-# PostgreSQL does a reserve in one statement (data-modifying CTEs): the writes of
-# _debit_then_hold in one round trip instead of three.
+# PostgreSQL does a reserve, and a capture, in one statement (data-modifying CTEs): the
+# writes of _debit_then_hold, or of capture's _RESOLVE and entry, in one round trip.
 _RESERVE_PG = text("""
     WITH debit AS (
         UPDATE credit_balances SET remaining = remaining - :n
@@ -260,6 +262,17 @@ _RESERVE_PG = text("""
     )
     SELECT id, ref, cycle_start FROM holds""").bindparams(
     bindparam("now", type_=UTCDateTime())).columns(cycle_start=UTCDateTime())
+_CAPTURE_PG = text("""
+    WITH hold AS (
+        UPDATE credit_holds SET state = 'captured', resolved_at = :now
+        WHERE id = :hold AND state = 'held'
+        RETURNING id, workspace_id, kind, cycle_start, user_id
+    )
+    INSERT INTO ledger_entries (idempotency_key, workspace_id, kind, entry_type, delta,
+                                cycle_start, hold_id, user_id, created_at)
+    SELECT 'capture:' || id, workspace_id, kind, 'capture', 0, cycle_start, id,
+           COALESCE(CAST(:user AS integer), user_id), :now FROM hold""").bindparams(
+    bindparam("now", type_=UTCDateTime()))
 
 
 def _debit_then_hold(workspace_id: int, kind: str, refs: list[str], user_id: int | None,

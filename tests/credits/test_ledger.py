@@ -20,7 +20,7 @@ def reserve_one(ws: int, user: int, ref: str, kind: str = "image") -> CreditHold
     return hold
 
 
-def test_reserve_debits_at_once_and_records_who(app):
+def test_reserve_debits_at_once_and_records_who(any_db_app):
     ws, owner = new_workspace(T0)
     member = add_member(ws)
     hold = reserve_one(ws, member, "gen-1")
@@ -34,7 +34,7 @@ def test_reserve_debits_at_once_and_records_who(app):
     check_invariants(ws)
 
 
-def test_capture_resolves_a_hold_once(app):
+def test_capture_resolves_a_hold_once(any_db_app):
     ws, owner = new_workspace(T0)
     hold = reserve_one(ws, owner, "gen-1")
     assert credits.capture(hold.id, now=T0) is True
@@ -50,7 +50,7 @@ def test_capture_resolves_a_hold_once(app):
     check_invariants(ws)
 
 
-def test_release_gives_the_credit_back_once(app):
+def test_release_gives_the_credit_back_once(any_db_app):
     ws, owner = new_workspace(T0)
     hold = reserve_one(ws, owner, "gen-1")
     assert credits.release(hold.id, reason="provider failed", now=T0) is True
@@ -67,14 +67,14 @@ def test_release_gives_the_credit_back_once(app):
     check_invariants(ws)
 
 
-def test_unknown_hold_is_not_resolved(app):
+def test_unknown_hold_is_not_resolved(any_db_app):
     ws, _ = new_workspace(T0)
     assert credits.capture(12345) is False
     assert credits.release(12345) is False
     assert len(entries(ws)) == 2
 
 
-def test_out_of_credits_raises_and_writes_nothing(app):
+def test_out_of_credits_raises_and_writes_nothing(any_db_app):
     ws, owner = new_workspace(T0)
     reserve_one(ws, owner, "video-1", kind="video")
     written = len(entries(ws))
@@ -106,7 +106,7 @@ def test_variations_reserve_all_or_nothing(any_db_app):
     check_invariants(ws)
 
 
-def test_a_ref_reserves_only_once(app):
+def test_a_ref_reserves_only_once(any_db_app):
     ws, owner = new_workspace(T0)
     reserve_one(ws, owner, "gen-1")
     with pytest.raises(IntegrityError):
@@ -116,27 +116,28 @@ def test_a_ref_reserves_only_once(app):
     check_invariants(ws)
 
 
-def test_every_entry_has_a_unique_key_and_its_member(app):
+def test_every_entry_has_a_unique_key_and_its_member(any_db_app):
     ws, owner = new_workspace(T0)
     member = add_member(ws)
-    first = reserve_one(ws, owner, "a")
-    second = reserve_one(ws, member, "b")
-    credits.capture(first.id, now=T0)
+    first, second, third = (reserve_one(ws, member, ref) for ref in "abc")
+    credits.capture(first.id, now=T0)  # by default, the member who reserved it
+    credits.capture(third.id, user_id=owner, now=T0)
     credits.release(second.id, user_id=owner, now=T0)
     credits.adjust(ws, "video", 5, "admin:gift", owner, now=T0)
     db.session.commit()
     rows = entries(ws)
-    assert len({e.idempotency_key for e in rows}) == len(rows) == 7
+    assert len({e.idempotency_key for e in rows}) == len(rows) == 9
     assert [(e.entry_type, e.user_id) for e in rows] == [
-        ("grant", owner), ("grant", owner), ("reserve", owner), ("reserve", member),
-        ("capture", owner), ("release", owner), ("adjust", owner)]
+        ("grant", owner), ("grant", owner), ("reserve", member), ("reserve", member),
+        ("reserve", member), ("capture", member), ("capture", owner), ("release", owner),
+        ("adjust", owner)]
     with pytest.raises(IntegrityError):
         credits.adjust(ws, "video", 1, "admin:gift", owner, now=T0)
     db.session.rollback()
     assert balance(ws, "video").remaining == 6
 
 
-def test_adjust_cannot_make_remaining_negative(app):
+def test_adjust_cannot_make_remaining_negative(any_db_app):
     ws, owner = new_workspace(T0)
     reserve_one(ws, owner, "v", kind="video")
     with pytest.raises(credits.CreditError):
@@ -158,7 +159,7 @@ def test_database_refuses_remaining_outside_zero_to_allowance(any_db_app, remain
     assert balance(ws, "video").remaining == 1
 
 
-def test_entries_cannot_be_rewritten_through_the_orm(app):
+def test_entries_cannot_be_rewritten_through_the_orm(any_db_app):
     ws, _ = new_workspace(T0)
     grant = entries(ws, kind="video")[0]
     grant.delta = 1000

@@ -107,8 +107,8 @@ def wait_for_a_lock_wait(timeout: float = 10.0) -> None:
 
 
 def test_a_lost_race_undoes_its_own_writes_only(pg_app):
-    """B passes the unlocked look at the balance, writes its hold, then loses the debit
-    to A: B's hold and entry are undone, the caller's earlier work in B survives."""
+    """B's debit waits on A's lock, then matches nothing: B writes no hold and no entry,
+    and the caller's earlier work in B's transaction survives."""
     ws, owner = new_workspace(now())
     db.session.remove()
     debited, release_a, outcome = threading.Event(), threading.Event(), {}

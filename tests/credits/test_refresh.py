@@ -46,7 +46,7 @@ def test_cycles_start_on_the_billing_day_clamped_to_month_end(moment, billing_da
     assert cycle_containing(moment, billing_day) == (start, end)
 
 
-def test_refresh_on_the_billing_day_expires_unused_and_grants_in_full(app):
+def test_refresh_on_the_billing_day_expires_unused_and_grants_in_full(any_db_app):
     ws, owner = new_workspace(T0)
     spend(ws, owner, "image", 30, T0)
     assert credits.snapshot(ws, now=REFRESH - timedelta(seconds=1))["image"]["remaining"] == 70
@@ -58,7 +58,7 @@ def test_refresh_on_the_billing_day_expires_unused_and_grants_in_full(app):
     check_invariants(ws)
 
 
-def test_refresh_twice_grants_once(app):
+def test_refresh_twice_grants_once(any_db_app):
     ws, owner = new_workspace(T0)
     assert credits.ensure_current(ws, REFRESH + timedelta(hours=1)) is True
     assert credits.ensure_current(ws, REFRESH + timedelta(hours=2)) is False
@@ -68,7 +68,7 @@ def test_refresh_twice_grants_once(app):
     check_invariants(ws)
 
 
-def test_refresh_across_a_short_month(app):
+def test_refresh_across_a_short_month(any_db_app):
     jan31 = utc(2026, 1, 31, 10)
     ws, owner = new_workspace(jan31, billing_day=31)
     spend(ws, owner, "video", 1, jan31)
@@ -84,7 +84,7 @@ def test_refresh_across_a_short_month(app):
     check_invariants(ws)
 
 
-def test_reserve_after_the_cycle_ended_refreshes_lazily(app):
+def test_reserve_after_the_cycle_ended_refreshes_lazily(any_db_app):
     ws, owner = new_workspace(T0)
     spend(ws, owner, "video", 1, T0)
     later = REFRESH + timedelta(days=3)
@@ -96,7 +96,7 @@ def test_reserve_after_the_cycle_ended_refreshes_lazily(app):
     check_invariants(ws)
 
 
-def test_a_workspace_nobody_touched_is_refreshed_by_the_periodic_job(app):
+def test_a_workspace_nobody_touched_is_refreshed_by_the_periodic_job(any_db_app):
     quiet, owner = new_workspace(T0)
     other, _ = new_workspace(utc(2026, 1, 20), billing_day=20)
     spend(quiet, owner, "image", 10, T0)
@@ -112,7 +112,7 @@ def test_a_workspace_nobody_touched_is_refreshed_by_the_periodic_job(app):
     check_invariants(other)
 
 
-def test_upgrade_adds_the_allowance_difference_now(app):
+def test_upgrade_adds_the_allowance_difference_now(any_db_app):
     user = make_user(plan="free")
     ws = user.current_workspace_id
     [hold] = credits.reserve(ws, "video", "v1", user.id)
@@ -127,7 +127,7 @@ def test_upgrade_adds_the_allowance_difference_now(app):
     check_invariants(ws)
 
 
-def test_downgrade_takes_effect_at_the_next_cycle(app):
+def test_downgrade_takes_effect_at_the_next_cycle(any_db_app):
     user = make_user(plan="pro")
     ws = user.current_workspace_id
     assert change_plan(db.session.get(Workspace, ws), "rise", user) == "scheduled"
@@ -142,7 +142,7 @@ def test_downgrade_takes_effect_at_the_next_cycle(app):
     check_invariants(ws)
 
 
-def test_hold_reserved_before_a_refresh_is_carried(app):
+def test_hold_reserved_before_a_refresh_is_carried(any_db_app):
     ws, owner = new_workspace(T0)
     kept, dropped = spend(ws, owner, "image", 2, T0, capture=False)
     credits.ensure_current(ws, REFRESH)
@@ -169,7 +169,7 @@ def test_hold_reserved_before_a_refresh_is_carried(app):
     check_invariants(ws)
 
 
-def test_credit_released_before_the_refresh_expires_with_it(app):
+def test_credit_released_before_the_refresh_expires_with_it(any_db_app):
     ws, owner = new_workspace(T0)
     [hold] = spend(ws, owner, "video", 1, T0, capture=False)
     credits.release(hold, now=REFRESH - timedelta(minutes=1))
