@@ -63,6 +63,36 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+# The database itself refuses to change or delete an entry (created with the table, by
+# create_all and by the migration), whatever the client; the ORM hook below says why early.
+APPEND_ONLY_SQL = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION ledger_entries_append_only() RETURNS trigger
+           LANGUAGE plpgsql AS $$ BEGIN
+             RAISE EXCEPTION 'ledger entries are append-only' USING ERRCODE = 'integrity_constraint_violation';
+           END $$""",
+        """CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+           FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only()""",
+        """CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
+           FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_append_only()""",
+    ],
+    "sqlite": [
+        f"""CREATE TRIGGER ledger_entries_no_{verb} BEFORE {verb.upper()} ON ledger_entries
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END"""
+        for verb in ("update", "delete")
+    ],
+}
+
+
+def create_append_only_triggers(connection) -> None:
+    for sql in APPEND_ONLY_SQL.get(connection.dialect.name, []):
+        connection.exec_driver_sql(sql)
+
+
+event.listen(LedgerEntry.__table__, "after_create",
+             lambda _table, connection, **_kw: create_append_only_triggers(connection))
+
+
 class AppendOnlyError(Exception):
     """A ledger entry was changed or deleted through the ORM; entries are never rewritten."""
 

@@ -8,6 +8,7 @@ Create Date: 2026-11-25 21:33:43.643768
 from alembic import op
 import sqlalchemy as sa
 import fluxnote.models
+from fluxnote.credits.models import create_append_only_triggers
 
 
 # revision identifiers, used by Alembic.
@@ -294,6 +295,7 @@ def upgrade():
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entries_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entries_workspace_id'), ['workspace_id'], unique=False)
+    create_append_only_triggers(op.get_bind())
 
     op.create_table('project_edits',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -171,3 +171,22 @@ def test_entries_cannot_be_rewritten_through_the_orm(any_db_app):
         db.session.commit()
     db.session.rollback()
     assert [e.delta for e in entries(ws, kind="video")] == [1]
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger_entries SET delta = 1000 WHERE workspace_id = :ws",
+    "DELETE FROM ledger_entries WHERE workspace_id = :ws"])
+def test_the_database_refuses_to_rewrite_entries(any_db_app, statement):
+    ws, _ = new_workspace(T0)
+    with pytest.raises(IntegrityError, match="append-only"):
+        db.session.execute(text(statement), {"ws": ws})
+    db.session.rollback()
+    assert [e.delta for e in entries(ws, kind="video")] == [1]
+    check_invariants(ws)
+
+
+def test_postgresql_refuses_to_truncate_the_ledger(pg_app):
+    new_workspace(T0)
+    with pytest.raises(IntegrityError, match="append-only"):
+        db.session.execute(text("TRUNCATE ledger_entries CASCADE"))
+    db.session.rollback()
