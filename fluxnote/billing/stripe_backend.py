@@ -12,17 +12,21 @@ Enable with ``FLUXNOTE_BILLING=stripe`` and set ``STRIPE_SECRET_KEY``,
 - With a subscription, an upgrade is invoiced at once (a declined card refuses it); a
   downgrade changes the price without proration, so it is billed from the next renewal;
   a downgrade to Free cancels at the period end.
-Stripe's renewal date is the checkout day; FluxNote's credit cycle keeps its own billing
-day, so the two may differ by up to a month on the first change.
+- Stripe renews on the workspace's billing day, the day its credits refresh: checkout
+  anchors the subscription's billing cycle at the end of the current credit cycle, and
+  the first invoice is prorated up to it.
 """
 import os
 
 import stripe
 from flask import current_app
 
+from fluxnote.accounts.models import Workspace
 from fluxnote.billing.backends import PaymentRefused
 from fluxnote.billing.models import BillingAccount
+from fluxnote.credits.cycles import cycle_containing
 from fluxnote.extensions import db
+from fluxnote.models import utcnow
 
 
 class CheckoutRequired(PaymentRefused):
@@ -73,10 +77,14 @@ class StripeBackend:
     def _checkout_url(self, workspace_id: int, plan_id: str) -> str:
         public = current_app.config["PUBLIC_URL"].rstrip("/")
         metadata = {"workspace_id": str(workspace_id), "plan": plan_id}
+        workspace = db.session.get(Workspace, workspace_id)
+        _, cycle_end = cycle_containing(utcnow(), workspace.billing_day)
         session = _call(lambda: client().v1.checkout.sessions.create({
             "mode": "subscription", "client_reference_id": str(workspace_id),
             "line_items": [{"price": price_for(plan_id), "quantity": 1}],
-            "metadata": metadata, "subscription_data": {"metadata": metadata},
+            "metadata": metadata,
+            "subscription_data": {"metadata": metadata, "proration_behavior": "create_prorations",
+                                  "billing_cycle_anchor": int(cycle_end.timestamp())},
             "success_url": f"{public}/settings?checkout=done",
             "cancel_url": f"{public}/settings?checkout=canceled"}))
         return session.url

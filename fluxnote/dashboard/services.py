@@ -37,7 +37,7 @@ def overview(workspace: Workspace, now: datetime | None = None) -> dict:
 
 def forecast(kind: str, bal: dict, plan_id: str, now: datetime) -> Forecast:
     """Project this cycle's use at the current pace; name the plan that would cover it."""
-    spent = bal["used"] + bal["reserved"]
+    spent = bal["allowance"] - bal["remaining"]  # this cycle's; carried holds are not
     # A pace measured over less than a day swings wildly; treat the first day as a whole day.
     elapsed = max((now - bal["cycle_start"]).total_seconds(), 86400.0)
     length = (bal["resets_at"] - bal["cycle_start"]).total_seconds()

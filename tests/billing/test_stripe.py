@@ -2,6 +2,7 @@
 import json
 import threading
 import time
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -99,6 +100,10 @@ def test_first_upgrade_goes_through_checkout_and_applies_on_the_webhook(client, 
     method, path, form = fake_stripe.calls[0]
     assert (method, path) == ("POST", "/v1/checkout/sessions")
     assert form["line_items[0][price]"] == "price_p" and form["metadata[plan]"] == "pro"
+    resets_at = client.get("/api/v1/credits", headers=auth(token)).json["cycle"]["resets_at"]
+    anchor = datetime.fromtimestamp(int(form["subscription_data[billing_cycle_anchor]"]), timezone.utc)
+    assert anchor == datetime.fromisoformat(resets_at)  # Stripe renews when the credits do
+    assert form["subscription_data[proration_behavior]"] == "create_prorations"
     assert client.get("/api/v1/credits", headers=auth(token)).json["plan"] == "free"
 
     event = checkout_completed(user.current_workspace_id, "pro")

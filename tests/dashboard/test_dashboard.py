@@ -77,15 +77,23 @@ def test_pace_forecast_suggests_a_plan_when_the_pace_runs_out(client):
 
 def test_forecast_arithmetic():
     start = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    bal = {"used": 8, "reserved": 2, "allowance": 21, "cycle_start": start,
+    bal = {"allowance": 21, "remaining": 11, "cycle_start": start,  # 10 spent in 5 days
            "resets_at": start + timedelta(days=30)}
     result = forecast("video", bal, "rise", start + timedelta(days=5))
     assert result.projected == 60
     assert result.runs_out_on == start + timedelta(days=10.5)
     assert result.suggestion == "Max would cover you"
-    assert forecast("video", dict(bal, allowance=150), "max", start + timedelta(days=5)).suggestion is None
-    assert forecast("video", dict(bal, used=98), "max", start + timedelta(days=5)).suggestion == \
-        "even Max would not cover this pace"
+    assert forecast("video", dict(bal, allowance=150, remaining=140), "max",
+                    start + timedelta(days=5)).suggestion is None
+    assert forecast("video", dict(bal, allowance=150, remaining=50), "max",
+                    start + timedelta(days=5)).suggestion == "even Max would not cover this pace"
+
+
+def test_holds_carried_from_the_last_cycle_are_not_this_cycles_pace():
+    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    bal = {"allowance": 21, "remaining": 21, "reserved": 5, "carried": 5, "cycle_start": start,
+           "resets_at": start + timedelta(days=30)}
+    assert forecast("video", bal, "rise", start + timedelta(days=1)).projected == 0
 
 
 def test_credits_fragment_is_the_counter_partial(client):
