@@ -81,10 +81,9 @@ def reserve(workspace_id: int, kind: str, ref: str, user_id: int | None, count: 
 
     One conditional UPDATE debits `remaining`, and only if it matched are the holds and
     their entries written; if it did not, a due refresh is applied and the debit tried
-    once more. Raises
-    InsufficientCredits (no credit written; a due refresh may have been). A `ref`
-    already reserved in the workspace raises IntegrityError: refs are the caller's
-    idempotency keys, and the caller must roll back. ValueError if count < 1.
+    once more. Raises InsufficientCredits (no credit written; a due refresh may have
+    been). A `ref` already reserved in the workspace raises IntegrityError: refs are the
+    caller's idempotency keys, and the caller must roll back. ValueError if count < 1.
     """
     if count < 1:
         raise ValueError("count must be at least 1")
