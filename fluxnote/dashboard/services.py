@@ -14,9 +14,11 @@ from fluxnote.models import utcnow
 
 @dataclass
 class Forecast:
+    spent: int
     projected: int
     runs_out_on: datetime | None
     suggestion: str | None
+    early: bool  # less than a day into the cycle: a projection within the allowance says little
 
 
 def overview(workspace: Workspace, now: datetime | None = None) -> dict:
@@ -39,17 +41,18 @@ def forecast(kind: str, bal: dict, plan_id: str, now: datetime) -> Forecast:
     """Project this cycle's use at the current pace; name the plan that would cover it."""
     spent = bal["allowance"] - bal["remaining"]  # this cycle's; carried holds are not
     # A pace measured over less than a day swings wildly; treat the first day as a whole day.
-    elapsed = max((now - bal["cycle_start"]).total_seconds(), 86400.0)
+    elapsed = (now - bal["cycle_start"]).total_seconds()
     length = (bal["resets_at"] - bal["cycle_start"]).total_seconds()
-    rate = spent / elapsed
+    rate = spent / max(elapsed, 86400.0)
     projected = round(rate * length)
+    early = elapsed < 86400.0
     if rate == 0 or projected <= bal["allowance"]:
-        return Forecast(projected, None, None)
+        return Forecast(spent, projected, None, None, early)
     runs_out = bal["cycle_start"] + timedelta(seconds=bal["allowance"] / rate)
     better = next((p for p in all_plans() if p.allowance(kind) >= projected
                    and p.price_monthly > get_plan(plan_id).price_monthly), None)
     suggestion = f"{better.name} would cover you" if better else "even Max would not cover this pace"
-    return Forecast(projected, max(runs_out, now), suggestion)
+    return Forecast(spent, projected, max(runs_out, now), suggestion, early)
 
 
 def member_usage(workspace_id: int, kind: str, since: datetime) -> list[tuple[str, int]]:
