@@ -37,15 +37,18 @@ PROJECT = openapi.schema("Project", {
         "generations": {"type": "array", "items": {"type": "integer"}}}})
 _STR = {"type": "string"}
 CREATE = {"type": "object", "required": ["template"], "additionalProperties": False, "properties": {
-    "topic": _STR, "source_text": _STR, "template": _STR, "voice": _STR, "caption_style": _STR,
+    "topic": {"type": "string", "maxLength": create.TOPIC_MAX},
+    "source_text": {"type": "string", "maxLength": create.SOURCE_MAX}, "template": _STR, "voice": _STR, "caption_style": _STR,
     "aspect": {"enum": ["9:16", "16:9", "1:1"]},
     "visuals": {"enum": ["offline", "generate_images", "generate_video"]}, "model": _STR}}
 PATCH = {"type": "object", "additionalProperties": False, "description": edits.__doc__, "properties": {
-    "title": _STR, "voice": _STR, "caption_style": _STR, "caption_overrides": {"type": "object"},
+    "title": {"type": "string", "maxLength": edits.TITLE_MAX}, "voice": _STR, "caption_style": _STR,
+    "caption_overrides": {"type": "object"},
     "aspect": {"enum": ["9:16", "16:9", "1:1"]},
     "music": {"type": "object", "properties": {"track": {"type": ["string", "null"]},
                                                "volume": {"type": "number"}, "ducking": {"type": "boolean"}}},
-    "scenes": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+    "scenes": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
+        "text": {"type": "string", "maxLength": edits.TEXT_MAX}}}},
     "scene_order": {"type": "array", "items": {"type": "integer"}},
     "split": {"type": "object", "properties": {"scene_id": {"type": "integer"}, "word": {"type": "integer"}}}}}
 _ID = [{"name": "project_id", "in": "path", "required": True, "schema": {"type": "integer"}}]

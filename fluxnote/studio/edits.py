@@ -20,7 +20,7 @@ from fluxnote.studio.services import StudioError, record, scene_of
 SCENE_KEYS = {"id", "text", "trim_start", "trim_end", "duration_s", "asset_id", "narration_asset_id", "words"}
 TOP_KEYS = {"title", "voice", "caption_style", "caption_overrides", "aspect", "music", "scenes",
             "scene_order", "split"}
-TEXT_MAX, MAX_SCENE_S = 1000, 60.0
+TITLE_MAX, TEXT_MAX, MAX_SCENE_S = 200, 1000, 60.0
 
 
 def apply_patch(project: Project, body: object, label: str = "Edit") -> Project:
@@ -64,7 +64,7 @@ def _check_settings(project: Project, body: dict):
     """Validate the project-level fields; returns a function that applies them."""
     changes: dict = {}
     if "title" in body:
-        changes["title"] = _text(body["title"], "title", 200)
+        changes["title"] = _text(body["title"], "title", TITLE_MAX)
     if "voice" in body:
         from fluxnote.studio.choices import voice_ids
         changes["voice"] = _choice(body["voice"], voice_ids(), "voice")
