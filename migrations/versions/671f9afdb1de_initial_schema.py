@@ -451,7 +451,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ledger_entries_workspace_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_entries_created_at'))
 
-    op.drop_table('ledger_entries')
+    op.drop_table('ledger_entries')  # and its append-only triggers
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP FUNCTION IF EXISTS ledger_entries_append_only()')
     with op.batch_alter_table('generations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_generations_workspace_id'))
         batch_op.drop_index('ix_generations_status_deadline')
