@@ -12,6 +12,11 @@ answer that is not the documented JSON raises ProviderError(retryable=False), ex
 content-policy refusal, which is a `failed` ProviderResult with `moderated=True`.
 `fetch_result` turns any succeeded result into a file inside `dest_dir` (downloading
 `output_url`, or moving `output_path` there) and returns its path.
+
+`cancel` asks the provider to stop a job (best effort: the provider may still finish it).
+A job that already finished there is not an error; other failures raise ProviderError by
+the same rule (retryable for 5xx/timeouts, not for 4xx). Synchronous providers have
+nothing to stop and return at once.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +78,7 @@ class Provider(Protocol):
     def poll(self, provider_job_id: str, model: str | None = None) -> ProviderResult: ...
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent: ...
     def fetch_result(self, result: ProviderResult, dest_dir: Path) -> Path: ...
+    def cancel(self, provider_job_id: str, model: str | None = None) -> None: ...
 
 
 # Output frame size per aspect, shared by every provider (the offline engine draws at it).

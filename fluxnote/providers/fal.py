@@ -4,6 +4,8 @@ test server, its queue host is fixed to https).
 Protocol: POST {queue}/{model}?fal_webhook=URL → {"request_id", ...};
 GET {queue}/{owner}/{alias}/requests/{id}/status → IN_QUEUE | IN_PROGRESS | COMPLETED;
 GET {queue}/{owner}/{alias}/requests/{id} → the model's output JSON (or an error).
+PUT {queue}/{owner}/{alias}/requests/{id}/cancel → 202 CANCELLATION_REQUESTED, or
+400 ALREADY_COMPLETED, or 404 NOT_FOUND.
 Webhooks are signed with Ed25519 over "request-id\\nuser-id\\ntimestamp\\nsha256hex(body)"
 using a key from fal's JWKS; the timestamp must be within 5 minutes.
 """
@@ -136,7 +138,7 @@ class FalProvider:
         """
         if not model:
             raise ProviderError("fal poll needs the model id", retryable=True)
-        base = f"{self.queue_url}/{_app_path(model)}/requests/{quote(provider_job_id, safe='')}"
+        base = self._request_url(model, provider_job_id)
         with self._client() as client:
             status = request_json(client, "GET", f"{base}/status", "fal status")
             state = status.get("status")
@@ -147,6 +149,27 @@ class FalProvider:
             if status.get("error"):
                 return self._failed(provider_job_id, status.get("error"), status.get("error_type"))
             return self._result(client, base, provider_job_id)
+
+    def cancel(self, provider_job_id: str, model: str | None = None) -> None:
+        """Ask fal to drop the request (queued) or signal its runner (in progress).
+
+        A request that already completed is not an error. `model` is required (the URL
+        names the app); without it, or on any other failure, ProviderError as the module
+        contract says.
+        """
+        if not model:
+            raise ProviderError("fal cancel needs the model id")
+        url = f"{self._request_url(model, provider_job_id)}/cancel"
+        with self._client() as client:
+            try:
+                request_json(client, "PUT", url, "fal cancel")
+            except ProviderError as exc:
+                # fal answers a finished request with 400 {"status": "ALREADY_COMPLETED"}
+                if exc.retryable or "ALREADY_COMPLETED" not in str(exc):
+                    raise
+
+    def _request_url(self, model: str, provider_job_id: str) -> str:
+        return f"{self.queue_url}/{_app_path(model)}/requests/{quote(provider_job_id, safe='')}"
 
     def _result(self, client: httpx.Client, base: str, job_id: str) -> ProviderResult:
         try:

@@ -84,6 +84,9 @@ class OpenAIImagesProvider:
         """Image generation finishes inside submit; nothing to poll (ProviderError)."""
         raise ProviderError("OpenAI images finish in submit; re-run the job instead")
 
+    def cancel(self, provider_job_id: str, model: str | None = None) -> None:
+        """Image generation finishes inside submit: nothing is left running to stop."""
+
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent:
         """OpenAI image generation sends no callbacks: every request is refused."""
         raise InvalidSignature("OpenAI images send no webhooks")

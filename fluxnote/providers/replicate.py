@@ -1,7 +1,8 @@
 """Replicate predictions adapter, on the official `replicate` SDK.
 
 Protocol: POST /v1/models/{owner}/{name}/predictions (or POST /v1/predictions with a
-version for "owner/name:version"), GET /v1/predictions/{id}; webhooks are the prediction
+version for "owner/name:version"), GET /v1/predictions/{id}, POST /v1/predictions/{id}/cancel
+(a finished prediction answers 200 unchanged); webhooks are the prediction
 JSON signed per Standard Webhooks (webhook-id / webhook-timestamp / webhook-signature),
 verified with the `standardwebhooks` library and the account's signing secret
 (REPLICATE_WEBHOOK_SECRET, or fetched once from GET /v1/webhooks/default/secret).
@@ -130,6 +131,11 @@ class ReplicateProvider:
         """The prediction's current status (ProviderError on failure)."""
         prediction = self._call("replicate get", lambda c: c.predictions.get(provider_job_id))
         return _result(prediction.dict())  # the SDK models are pydantic.v1
+
+    def cancel(self, provider_job_id: str, model: str | None = None) -> None:
+        """Cancel the prediction; one already finished stays as it was (Replicate answers
+        200). ProviderError on failure."""
+        self._call("replicate cancel", lambda c: c.predictions.cancel(provider_job_id))
 
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent:
         """Verify the Standard Webhooks signature and decode the prediction.

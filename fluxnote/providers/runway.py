@@ -2,8 +2,9 @@
 
 Protocol: POST /v1/image_to_video (first frame) or /v1/text_to_video → {"id"};
 GET /v1/tasks/{id} → status PENDING | THROTTLED | RUNNING | SUCCEEDED (output: [urls])
-| FAILED (failure, failureCode) | CANCELLED. Runway signs no callbacks, so anything
-arriving at /webhooks/runway is only a hint to poll the task.
+| FAILED (failure, failureCode) | CANCELLED; DELETE /v1/tasks/{id} → 204 cancels a pending,
+throttled or running task and deletes a finished one. Runway signs no callbacks, so
+anything arriving at /webhooks/runway is only a hint to poll the task.
 """
 from __future__ import annotations
 
@@ -33,12 +34,12 @@ class RunwayProvider:
         self.base_url = (base_url or BASE_URL).rstrip("/")
         self.timeout = timeout
 
-    def _call(self, what: str, fn) -> dict:
-        """Run one SDK call and return the answer as a dict; ProviderError on failure."""
+    def _send(self, what: str, fn):
+        """Run one SDK call and return its answer; ProviderError on failure."""
         try:
             with runwayml.RunwayML(api_key=self.key, base_url=self.base_url,
                                    timeout=self.timeout, max_retries=0) as client:
-                answer = fn(client)
+                return fn(client)
         except runwayml.APIStatusError as exc:
             status = exc.status_code
             raise ProviderError(f"{what}: HTTP {status}: {str(exc)[:200]}",
@@ -47,6 +48,10 @@ class RunwayProvider:
             raise ProviderError(f"{what}: {exc.__class__.__name__}", retryable=True) from exc
         except (runwayml.APIError, ValueError) as exc:
             raise ProviderError(f"{what}: unexpected answer: {exc}"[:300]) from exc
+
+    def _call(self, what: str, fn) -> dict:
+        """Run one SDK call and return the answer as a dict; ProviderError on failure."""
+        answer = self._send(what, fn)
         data = answer.model_dump(by_alias=True) if hasattr(answer, "model_dump") else answer
         if not isinstance(data, dict):
             raise ProviderError(f"{what}: answer is not a JSON object")
@@ -90,6 +95,11 @@ class RunwayProvider:
             return ProviderResult(state, provider_job_id, moderated=code.upper().startswith("SAFETY"),
                                   error=task.get("failure") or f"runway task {task.get('status')}")
         return ProviderResult(state, provider_job_id)
+
+    def cancel(self, provider_job_id: str, model: str | None = None) -> None:
+        """Cancel the task (a finished one is deleted, which is no error). ProviderError
+        on failure, including 404 for a task Runway no longer knows."""
+        self._send("runway cancel", lambda c: c.tasks.delete(provider_job_id))
 
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent:
         """Read a callback as an unverified hint naming a task ("id" or "taskId").

@@ -221,3 +221,37 @@ def test_a_hanging_download_times_out_as_retryable(server, tmp_path):
     with pytest.raises(ProviderError) as err:
         provider(server, timeout=0.3).fetch_result(result, tmp_path)
     assert err.value.retryable and list(tmp_path.iterdir()) == []
+
+
+def test_cancel_puts_to_the_apps_request(server):
+    server.on("PUT", f"{APP}/cancel", status=202, json_body={"status": "CANCELLATION_REQUESTED"})
+    provider(server).cancel("req-1", model=MODEL)
+    sent = server.seen[-1]
+    assert (sent.method, sent.path) == ("PUT", f"{APP}/cancel")
+    assert sent.headers["authorization"] == "Key k-123"
+
+
+def test_cancelling_a_completed_request_is_not_an_error(server):
+    server.on("PUT", f"{APP}/cancel", status=400, json_body={"status": "ALREADY_COMPLETED"})
+    provider(server).cancel("req-1", model=MODEL)
+    assert len(server.seen) == 1
+
+
+@pytest.mark.parametrize("status,body,retryable", [
+    (500, b'{"detail":"internal"}', True),
+    (503, b"upstream down", True),
+    (404, b'{"status":"NOT_FOUND"}', False),
+    (401, b'{"detail":"bad key"}', False),
+    (400, b'{"detail":"malformed request id"}', False),
+])
+def test_cancel_failures_raise_provider_errors(server, status, body, retryable):
+    server.on("PUT", f"{APP}/cancel", status=status, body=body)
+    with pytest.raises(ProviderError) as err:
+        provider(server).cancel("req-1", model=MODEL)
+    assert err.value.retryable is retryable
+
+
+def test_cancel_without_the_model_sends_nothing(server):
+    with pytest.raises(ProviderError) as err:
+        provider(server).cancel("req-1")
+    assert not err.value.retryable and server.seen == []

@@ -147,3 +147,32 @@ def test_inline_data_uri_outputs_are_saved(server, tmp_path):
     p = provider(server)
     path = p.fetch_result(p.poll("p-1"), tmp_path)
     assert path.suffix == ".webp" and path.read_bytes().startswith(b"RIFF")
+
+
+def test_cancel_posts_to_the_prediction(server):
+    server.on("POST", "/v1/predictions/p-1/cancel", json_body=prediction("canceled"))
+    provider(server).cancel("p-1")
+    sent = server.seen[-1]
+    assert (sent.method, sent.path) == ("POST", "/v1/predictions/p-1/cancel")
+    assert sent.headers["authorization"] == "Bearer r8-token"
+
+
+def test_cancelling_a_finished_prediction_is_not_an_error(server):
+    finished = prediction("succeeded", output=["https://replicate.delivery/out.png"])
+    server.on("POST", "/v1/predictions/p-1/cancel", json_body=finished)
+    provider(server).cancel("p-1")
+    assert len(server.seen) == 1
+
+
+@pytest.mark.parametrize("status,body,retryable", [
+    (500, b'{"detail":"internal"}', True),
+    (503, b'{"detail":"unavailable"}', True),
+    (404, b'{"title":"Not found","detail":"no such prediction","status":404}', False),
+    (401, b'{"title":"Unauthenticated","detail":"bad token","status":401}', False),
+])
+def test_cancel_failures_raise_provider_errors(server, status, body, retryable):
+    server.on("POST", "/v1/predictions/p-1/cancel", status=status, body=body)
+    with pytest.raises(ProviderError) as err:
+        provider(server).cancel("p-1")
+    assert err.value.retryable is retryable
+    assert len(server.seen) == 1

@@ -103,3 +103,25 @@ def test_images_go_to_text_to_image(server):
     request = GenerationRequest(kind="image", model="gen4_image", prompt="a fox", aspect="9:16")
     assert provider(server).submit(request).provider_job_id == "t-3"
     assert (server.seen[-1].json["ratio"], server.seen[-1].json["model"]) == ("1080:1920", "gen4_image")
+
+
+def test_cancel_deletes_the_task_running_or_finished(server):
+    server.on("DELETE", TASK, status=204, body=b"")
+    provider(server).cancel("t-1")
+    sent = server.seen[-1]
+    assert (sent.method, sent.path) == ("DELETE", TASK)
+    assert sent.headers["authorization"] == "Bearer key_runway"
+
+
+@pytest.mark.parametrize("status,body,retryable", [
+    (500, b'{"error":"internal"}', True),
+    (429, b'{"error":"too many"}', True),
+    (404, b'{"error":"Task not found"}', False),
+    (401, b'{"error":"bad key"}', False),
+])
+def test_cancel_failures_raise_provider_errors(server, status, body, retryable):
+    server.on("DELETE", TASK, status=status, body=body)
+    with pytest.raises(ProviderError) as err:
+        provider(server).cancel("t-1")
+    assert err.value.retryable is retryable
+    assert len(server.seen) == 1

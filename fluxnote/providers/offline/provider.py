@@ -74,6 +74,9 @@ class OfflineProvider:
         """Offline jobs finish inside submit; there is nothing to poll (ProviderError)."""
         raise ProviderError("offline jobs finish in submit; re-run the job instead")
 
+    def cancel(self, provider_job_id: str, model: str | None = None) -> None:
+        """Offline jobs finish inside submit: nothing is left running to stop."""
+
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent:
         """The offline engine sends no callbacks: every request is refused."""
         raise InvalidSignature("the offline engine sends no webhooks")
