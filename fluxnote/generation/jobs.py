@@ -3,12 +3,14 @@
 `run_generation` takes the row with a conditional queued -> running update (so a
 duplicate job does nothing), commits, calls the provider outside any transaction,
 then settles the result or records the provider's job id and waits for its webhook
-or the sweeper's poll.
+or the sweeper's poll. `cancel_at_provider` stops a canceled generation's provider job.
 """
 import logging
 
 from flask import current_app
+from rq import get_current_job
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from fluxnote.assets.services import get_asset, local_path
 from fluxnote.catalog.services import get_model
@@ -114,3 +116,40 @@ def settle_event(event_row_id: int) -> bool:
     generation_id = event.generation_id
     db.session.rollback()
     return settle.apply_provider_result(generation_id, result)
+
+
+def cancel_at_provider(generation_id: int) -> None:
+    """Ask the provider to stop a canceled generation's job, and record the outcome as a
+    ProviderEvent ("cancel:<job id>": status "canceled", or "failed" with the error).
+
+    Never touches credits: the cancel already released them. A retryable provider error
+    is raised while RQ has retries left (the job was enqueued with a Retry); after that,
+    and for any other provider error, it is logged and recorded, not raised.
+    """
+    gen = db.session.get(Generation, generation_id, populate_existing=True)
+    if gen is None or gen.status != "canceled" or not gen.provider_job_id:
+        db.session.rollback()
+        return
+    provider_id, job, model = gen.provider, gen.provider_job_id, get_model(gen.model)
+    db.session.rollback()
+    try:
+        settle.provider_for(provider_id).cancel(job, model=model.provider_model if model else None)
+    except ProviderError as exc:
+        current = get_current_job()
+        if exc.retryable and current is not None and current.retries_left:
+            raise
+        log.warning("generation %s: %s did not cancel job %s: %s", generation_id, provider_id, job, exc)
+        _record_cancel(generation_id, provider_id, job, str(exc) or "cancel failed")
+        return
+    _record_cancel(generation_id, provider_id, job, None)
+
+
+def _record_cancel(generation_id: int, provider_id: str, job: str, error: str | None) -> None:
+    db.session.add(ProviderEvent(provider=provider_id, event_id=f"cancel:{job}"[:200],
+                                 provider_job_id=job, generation_id=generation_id, verified=True,
+                                 status="failed" if error else "canceled",
+                                 error=error[:500] if error else None))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a re-run of this job: the first outcome stays
+        db.session.rollback()

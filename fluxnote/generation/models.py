@@ -76,7 +76,10 @@ class Generation(db.Model):
 
 
 class ProviderEvent(db.Model):
-    """A provider callback already received: the unique pair makes duplicates no-ops."""
+    """A provider callback already received: the unique pair makes duplicates no-ops.
+
+    The answer to our own cancel request is kept here too (event id "cancel:<job id>",
+    status "canceled" or "failed"), so ops see it beside the callbacks."""
 
     __tablename__ = "provider_events"
     __table_args__ = (UniqueConstraint("provider", "event_id"),)

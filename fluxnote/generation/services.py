@@ -3,12 +3,15 @@
 Submit reserves every credit of the request (1-4 variations) all or nothing in the
 same transaction that inserts the rows, and enqueues the jobs only after that commit:
 on `priority` for workspaces whose plan has the priority queue, else on `default`.
+Cancel releases the credit at once and, after its commit, sends a job that stops the
+work at the provider, so the request never waits on one.
 """
 import hashlib
 import json
 import uuid
 from datetime import timedelta
 
+from rq import Retry
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +28,8 @@ from fluxnote.tasks import enqueue_after_commit
 DEADLINE = {"image": timedelta(minutes=15), "video": timedelta(minutes=60)}
 JOB_TIMEOUT = {"image": 240, "video": 540}
 RUN_JOB = "fluxnote.generation.jobs.run_generation"
+CANCEL_JOB = "fluxnote.generation.jobs.cancel_at_provider"
+CANCEL_RETRIES = 3
 
 
 class IdempotencyConflict(Exception):
@@ -104,6 +109,14 @@ def enqueue(gen: Generation) -> None:
                          job_timeout=JOB_TIMEOUT[gen.kind], result_ttl=600, failure_ttl=86400)
 
 
+def enqueue_provider_cancel(generation_id: int, queue: str) -> None:
+    """Send the job that stops the generation's work at its provider, once the current
+    transaction commits. A retryable provider failure is retried CANCEL_RETRIES times,
+    at once: interval retries would need an RQ scheduler, and the workers run none."""
+    enqueue_after_commit(queue, CANCEL_JOB, generation_id, job_id=f"cancel-{generation_id}",
+                         retry=Retry(max=CANCEL_RETRIES), job_timeout=120, failure_ttl=86400)
+
+
 def get_generation(workspace_id: int, generation_id: int) -> Generation | None:
     """The generation if it belongs to the workspace, else None (callers answer 404)."""
     if not 0 < generation_id <= MAX_INT:
@@ -131,7 +144,8 @@ def batch_of(gen: Generation) -> list[int]:
 
 
 def cancel(workspace_id: int, generation_id: int) -> Generation | None:
-    """Cancel a queued or running generation and release its credit.
+    """Cancel a queued or running generation and release its credit; a job already
+    sent to a provider is then canceled there too (`enqueue_provider_cancel`).
 
     Returns the generation (unchanged if it had already finished), None if it is not
     in this workspace. A provider result arriving later changes nothing.
@@ -139,11 +153,14 @@ def cancel(workspace_id: int, generation_id: int) -> Generation | None:
     gen = get_generation(workspace_id, generation_id)
     if gen is None:
         return None
-    hold_id = db.session.execute(
+    row = db.session.execute(
         update(Generation).where(Generation.id == gen.id, Generation.status.in_(IN_FLIGHT))
         .values(status="canceled", error="Canceled.", finished_at=utcnow())
-        .returning(Generation.hold_id).execution_options(synchronize_session=False)).scalar()
-    if hold_id is not None:
-        release(hold_id, reason="generation canceled")
+        .returning(Generation.hold_id, Generation.provider_job_id, Generation.queue)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if row is not None:
+        release(row.hold_id, reason="generation canceled")
+        if row.provider_job_id:  # only queue providers record one while in flight
+            enqueue_provider_cancel(gen.id, row.queue)
     db.session.commit()
     return get_generation(workspace_id, generation_id)

@@ -18,6 +18,7 @@ from fluxnote.assets.services import add_asset
 from fluxnote.credits.services import capture, release
 from fluxnote.extensions import db
 from fluxnote.generation.models import IN_FLIGHT, Generation, ProviderEvent
+from fluxnote.generation.services import enqueue_provider_cancel
 from fluxnote.models import utcnow
 from fluxnote.providers import registry
 from fluxnote.providers.base import ProviderError, ProviderResult
@@ -50,7 +51,8 @@ def apply_provider_result(generation_id: int, result: ProviderResult) -> bool:
 
 def note_progress(generation_id: int, provider_job_id: str | None) -> bool:
     """Record the provider's job id of a running generation (first id wins), and take up
-    any callback for that job that arrived before the id was known."""
+    any callback for that job that arrived before the id was known. The id of a job
+    that started after the user canceled is recorded too, and that job canceled."""
     row = db.session.execute(
         update(Generation).where(Generation.id == generation_id, Generation.status == "running",
                                  Generation.provider_job_id.is_(None))
@@ -59,8 +61,21 @@ def note_progress(generation_id: int, provider_job_id: str | None) -> bool:
         .execution_options(synchronize_session=False)).one_or_none()
     if row is not None and provider_job_id:
         _adopt_early_events(generation_id, row.provider, row.queue, provider_job_id)
+    elif provider_job_id:
+        _cancel_late_job(generation_id, provider_job_id)
     db.session.commit()
     return row is not None and provider_job_id is not None
+
+
+def _cancel_late_job(generation_id: int, provider_job_id: str) -> None:
+    """The user canceled while the provider was taking the job: keep its id and stop it."""
+    queue = db.session.execute(
+        update(Generation).where(Generation.id == generation_id, Generation.status == "canceled",
+                                 Generation.provider_job_id.is_(None))
+        .values(provider_job_id=provider_job_id).returning(Generation.queue)
+        .execution_options(synchronize_session=False)).scalar()
+    if queue is not None:
+        enqueue_provider_cancel(generation_id, queue)
 
 
 def _adopt_early_events(generation_id: int, provider: str, queue: str, provider_job_id: str) -> None:

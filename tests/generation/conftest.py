@@ -34,6 +34,7 @@ class FakeProvider:
     succeed: a PNG at once · fail / moderate: a failed result · crash: an exception ·
     retryable: a retryable ProviderError once, then success · remote: a provider job id
     (the result comes by webhook or poll) · sleep: blocks (to be killed).
+    `cancel` records the job ids it was asked to stop in `canceled`.
     Webhooks: JSON {"id", "job", "status"}; `x-fake-signature` = HMAC-SHA256(body), and
     `x-fake-verified: 0` marks the event unverified (a hint).
     """
@@ -42,7 +43,7 @@ class FakeProvider:
 
     def __init__(self, provider_id: str, mode: str = "succeed", pid_file: str | None = None):
         self.id, self.name, self.mode, self.pid_file = provider_id, f"Fake {provider_id}", mode, pid_file
-        self.submitted, self.polled, self.calls = [], [], 0
+        self.submitted, self.polled, self.canceled, self.calls = [], [], [], 0
         self.poll_answer: ProviderResult | None = None
 
     def submit(self, request):
@@ -66,6 +67,9 @@ class FakeProvider:
     def poll(self, provider_job_id, model=None):
         self.polled.append(provider_job_id)
         return self.poll_answer or ProviderResult("running", provider_job_id=provider_job_id)
+
+    def cancel(self, provider_job_id, model=None):
+        self.canceled.append(provider_job_id)
 
     def parse_webhook(self, headers, body):
         expected = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
