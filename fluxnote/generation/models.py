@@ -22,6 +22,7 @@ class Generation(db.Model):
         UniqueConstraint("workspace_id", "idempotency_key", "variation"),
         Index("ix_generations_provider_job", "provider", "provider_job_id"),
         Index("ix_generations_status_deadline", "status", "deadline"),
+        Index("ix_generations_created_at", "created_at"),  # ops: the last 24 hours
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -269,6 +269,7 @@ def upgrade():
     )
     with op.batch_alter_table('generations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_generations_batch'), ['batch'], unique=False)
+        batch_op.create_index('ix_generations_created_at', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_generations_project_id'), ['project_id'], unique=False)
         batch_op.create_index('ix_generations_provider_job', ['provider', 'provider_job_id'], unique=False)
         batch_op.create_index('ix_generations_status_deadline', ['status', 'deadline'], unique=False)
@@ -460,6 +461,7 @@ def downgrade():
         batch_op.drop_index('ix_generations_provider_job')
         batch_op.drop_index(batch_op.f('ix_generations_project_id'))
         batch_op.drop_index(batch_op.f('ix_generations_batch'))
+        batch_op.drop_index('ix_generations_created_at')
 
     op.drop_table('generations')
     with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
