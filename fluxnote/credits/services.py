@@ -27,8 +27,8 @@ Rules:
   own cycle; one released after the refresh returns nothing (its credit would have
   expired at the refresh) and is recorded as a zero `release_expired` entry.
 - Speed: the writes are prebuilt Core statements (no ORM unit of work, no re-reads). On
-  PostgreSQL a reserve is one statement, so the balance row is locked from it to the
-  caller's commit only.
+  PostgreSQL a reserve and a capture are one statement each, so a reserve locks the
+  balance row only from that statement to the caller's commit.
 """
 from datetime import datetime
 
