@@ -19,6 +19,7 @@ CPUs were while the ledger ran (near 100 % means the figure is CPU-bound).
 
     .venv/bin/python bench/ledger.py [--seconds 2] [--clients 1,4,16] [--only pg|sqlite]
 """
+
 import argparse
 import gc
 import multiprocessing
@@ -47,12 +48,18 @@ MP = multiprocessing.get_context("fork")  # children import nothing again: they 
 
 
 def build_app(url: str, data_dir: str):
-    return create_app({
-        "TESTING": True, "DATA_DIR": data_dir, "MEDIA_DIR": f"{data_dir}/media",
-        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0}})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": data_dir,
+            "MEDIA_DIR": f"{data_dir}/media",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0},
+        }
+    )
 
 
 def make_app(url: str, data_dir: str):
@@ -63,7 +70,9 @@ def make_app(url: str, data_dir: str):
         db.create_all()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS bench_counter"))
-            conn.execute(text("CREATE TABLE bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+            conn.execute(
+                text("CREATE TABLE bench_counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+            )
             conn.execute(text("INSERT INTO bench_counter VALUES (1, 1000000000)"))
         db.engine.dispose()
     return app
@@ -79,7 +88,7 @@ def new_workspace(credit: int) -> tuple[int, int]:
     return ws, user_id
 
 
-def ledger_work(stop, ws: int, user_id: int, limit: int = 10 ** 12) -> int:
+def ledger_work(stop, ws: int, user_id: int, limit: int = 10**12) -> int:
     """Reserve+capture pairs, each half its own transaction, until `stop`, `limit` pairs or
     the pool is empty."""
     done = 0
@@ -96,7 +105,7 @@ def ledger_work(stop, ws: int, user_id: int, limit: int = 10 ** 12) -> int:
     return done
 
 
-def bare_work(stop, limit: int = 10 ** 12) -> int:
+def bare_work(stop, limit: int = 10**12) -> int:
     """One conditional UPDATE per transaction on one open connection, until `stop` or
     `limit` transactions."""
     done = 0
@@ -107,8 +116,9 @@ def bare_work(stop, limit: int = 10 ** 12) -> int:
     return done
 
 
-def client(url: str, data_dir: str, work: str, args: tuple, warmup: int, start, stop,
-           results) -> None:
+def client(
+    url: str, data_dir: str, work: str, args: tuple, warmup: int, start, stop, results
+) -> None:
     """One client process: its own app and connection, `warmup` untimed rounds of `work`
     (connect, compile and prepare the statements, copy the forked pages), then `work`
     from the barrier on; puts (count, CPU seconds spent in the timed work)."""
@@ -133,14 +143,22 @@ def machine_cpu() -> tuple[int, int]:
     return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # idle and iowait are not busy
 
 
-def run_clients(clients: int, seconds: float, url: str, data_dir: str, work: str,
-                args: tuple = (), warmup: int = WARMUP) -> tuple[int, float, float]:
+def run_clients(
+    clients: int,
+    seconds: float,
+    url: str,
+    data_dir: str,
+    work: str,
+    args: tuple = (),
+    warmup: int = WARMUP,
+) -> tuple[int, float, float]:
     """Run `work` in `clients` processes for `seconds` (or until all return): the sum of
     their counts and of their CPU seconds, and how busy the whole machine was (0..1)."""
     start, stop, results = MP.Barrier(clients + 1), MP.Event(), MP.Queue()
-    procs = [MP.Process(target=client,
-                        args=(url, data_dir, work, args, warmup, start, stop, results))
-             for _ in range(clients)]
+    procs = [
+        MP.Process(target=client, args=(url, data_dir, work, args, warmup, start, stop, results))
+        for _ in range(clients)
+    ]
     gc.freeze()  # the children's garbage collector leaves the parent's pages shared
     for p in procs:
         p.start()
@@ -166,20 +184,31 @@ def check_invariants(ws: int) -> str:
     """remaining >= 0 and = the ledger's sum; allowance - remaining = the cycle's holds
     held or captured."""
     bal = credits.balances(ws)[KIND]
-    consumed = db.session.scalar(select(func.count()).select_from(CreditHold).where(
-        CreditHold.workspace_id == ws, CreditHold.kind == KIND,
-        CreditHold.cycle_start == bal["cycle_start"], CreditHold.state != "released"))
-    ok = (bal["remaining"] >= 0 and credits.ledger_sum(ws, KIND) == bal["remaining"]
-          and bal["allowance"] - bal["remaining"] == consumed)
+    consumed = db.session.scalar(
+        select(func.count())
+        .select_from(CreditHold)
+        .where(
+            CreditHold.workspace_id == ws,
+            CreditHold.kind == KIND,
+            CreditHold.cycle_start == bal["cycle_start"],
+            CreditHold.state != "released",
+        )
+    )
+    ok = (
+        bal["remaining"] >= 0
+        and credits.ledger_sum(ws, KIND) == bal["remaining"]
+        and bal["allowance"] - bal["remaining"] == consumed
+    )
     return "ok" if ok else "BROKEN"
 
 
-def bench_database(name: str, url: str, data_dir: str, client_counts: list[int],
-                   seconds: float) -> list[tuple]:
+def bench_database(
+    name: str, url: str, data_dir: str, client_counts: list[int], seconds: float
+) -> list[tuple]:
     app = make_app(url, data_dir)
     rows = []
     with app.app_context():
-        ws, user_id = new_workspace(10 ** 8)
+        ws, user_id = new_workspace(10**8)
         db.session.remove()
         for clients in client_counts:
             pairs = bare = 0
@@ -188,8 +217,17 @@ def bench_database(name: str, url: str, data_dir: str, client_counts: list[int],
                 n, c, b = run_clients(clients, seconds, url, data_dir, "ledger", (ws, user_id))
                 pairs, cpu, busy = pairs + n, cpu + c, busy + b / ROUNDS
                 bare += run_clients(clients, seconds, url, data_dir, "bare")[0]
-            rows.append((name, clients, pairs / (ROUNDS * seconds), bare / (ROUNDS * seconds),
-                         pairs / bare, 1000 * cpu / pairs, busy))
+            rows.append(
+                (
+                    name,
+                    clients,
+                    pairs / (ROUNDS * seconds),
+                    bare / (ROUNDS * seconds),
+                    pairs / bare,
+                    1000 * cpu / pairs,
+                    busy,
+                )
+            )
         allowance, clients = 300, 16
         ws, user_id = new_workspace(allowance)
         db.session.remove()
@@ -208,7 +246,9 @@ def main() -> None:
     parser.add_argument("--only", choices=("pg", "sqlite"))
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
-    pg = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT).replace("postgresql://", "postgresql+psycopg://", 1)
+    pg = os.environ.get("TEST_DATABASE_URL", PG_DEFAULT).replace(
+        "postgresql://", "postgresql+psycopg://", 1
+    )
     rows, load = [], [os.getloadavg()]
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
@@ -216,35 +256,48 @@ def main() -> None:
             rows += bench_database("postgresql", pg, tmp, client_counts, args.seconds)
             load.append(os.getloadavg())
         if args.only != "pg":
-            rows += bench_database("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", tmp,
-                                   client_counts, args.seconds)
+            rows += bench_database(
+                "sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", tmp, client_counts, args.seconds
+            )
             load.append(os.getloadavg())
     report(rows, load, time.monotonic() - started)
 
 
 def report(rows: list[tuple], load: list[tuple], elapsed: float) -> None:
-    print("clients are processes (forked, one app and connection each); "
-          f"client CPU is the clients' own, summed; {os.cpu_count()} CPUs")
-    print(f"{'database':<11} {'clients':>7} {'pairs/s':>9} {'bare UPDATE/s':>14} {'ratio':>7} "
-          f"{'client CPU ms/pair':>19} {'machine CPU busy':>17}")
+    print(
+        "clients are processes (forked, one app and connection each); "
+        f"client CPU is the clients' own, summed; {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'database':<11} {'clients':>7} {'pairs/s':>9} {'bare UPDATE/s':>14} {'ratio':>7} "
+        f"{'client CPU ms/pair':>19} {'machine CPU busy':>17}"
+    )
     for row in rows:
         if row[1] != "overspend":
             name, clients, pairs, bare, ratio, cpu, busy = row
-            print(f"{name:<11} {clients:>7} {pairs:>9.0f} {bare:>14.0f} {ratio:>7.1%} {cpu:>19.2f}"
-                  f" {busy:>17.0%}")
+            print(
+                f"{name:<11} {clients:>7} {pairs:>9.0f} {bare:>14.0f} {ratio:>7.1%} {cpu:>19.2f}"
+                f" {busy:>17.0%}"
+            )
     print("(machine CPU busy: all processes on the machine, during the ledger slices)")
     target = [r for r in rows if r[0] == "postgresql" and r[1] == 16]
     for _, _, pairs, _, ratio, _, _ in target:
-        print(f"\ntarget (PostgreSQL, 16 clients): {pairs:.0f} pairs/s (>= 500: "
-              f"{'met' if pairs >= 500 else 'NOT met'}), {ratio:.0%} of bare UPDATE (>= 25 %: "
-              f"{'met' if ratio >= 0.25 else 'NOT met'})")
-    print("load average (1, 5, 15 min) at start, after each database: "
-          + "; ".join(" ".join(f"{v:.1f}" for v in la) for la in load)
-          + f" on {os.cpu_count()} CPUs; the bench took {elapsed:.0f} s")
+        print(
+            f"\ntarget (PostgreSQL, 16 clients): {pairs:.0f} pairs/s (>= 500: "
+            f"{'met' if pairs >= 500 else 'NOT met'}), {ratio:.0%} of bare UPDATE (>= 25 %: "
+            f"{'met' if ratio >= 0.25 else 'NOT met'})"
+        )
+    print(
+        "load average (1, 5, 15 min) at start, after each database: "
+        + "; ".join(" ".join(f"{v:.1f}" for v in la) for la in load)
+        + f" on {os.cpu_count()} CPUs; the bench took {elapsed:.0f} s"
+    )
     print()
     for name, _, won, allowance, overspend, inv in (r for r in rows if r[1] == "overspend"):
-        print(f"{name:<11} overspend: {won} reserves succeeded for {allowance} credits "
-              f"-> overspend {overspend}; invariants {inv}")
+        print(
+            f"{name:<11} overspend: {won} reserves succeeded for {allowance} credits "
+            f"-> overspend {overspend}; invariants {inv}"
+        )
 
 
 if __name__ == "__main__":

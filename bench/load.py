@@ -9,6 +9,7 @@ p50/p95/p99 latency and the error count (anything but the expected status) per p
 
     .venv/bin/python bench/load.py [--clients 8] [--seconds 20] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 """
+
 import argparse
 import os
 import re
@@ -61,22 +62,65 @@ class Stack:
         self.db_url = self.pg_admin.rsplit("/", 1)[0] + "/" + self.db_name
 
     def env(self) -> dict:
-        return dict(os.environ, DATABASE_URL=self.db_url, REDIS_URL=self.redis_url,
-                    FLUXNOTE_DATA_DIR=self.data_dir, SECRET_KEY="bench-" + secrets.token_hex(8))
+        return dict(
+            os.environ,
+            DATABASE_URL=self.db_url,
+            REDIS_URL=self.redis_url,
+            FLUXNOTE_DATA_DIR=self.data_dir,
+            SECRET_KEY="bench-" + secrets.token_hex(8),
+        )
 
     def start(self) -> None:
         port = self.redis_url.rsplit(":", 1)[1].split("/")[0]
-        self.procs.append(subprocess.Popen([shutil.which("redis-server"), "--port", port, "--bind",
-                                            "127.0.0.1", "--save", "", "--appendonly", "no"],
-                                           stdout=subprocess.DEVNULL))
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    shutil.which("redis-server"),
+                    "--port",
+                    port,
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+        )
         with psycopg.connect(self.pg_admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        subprocess.run([sys.executable, "-c", "from fluxnote import create_app; from fluxnote.extensions import db\n"
-                        "app = create_app()\nwith app.app_context(): db.create_all()"],
-                       env=self.env(), cwd=ROOT, check=True)
-        self.procs.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", self.base[len("http://"):], "--workers", "2",
-             "--threads", "4", "--log-level", "warning", "wsgi:app"], env=self.env(), cwd=ROOT))
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from fluxnote import create_app; from fluxnote.extensions import db\n"
+                "app = create_app()\nwith app.app_context(): db.create_all()",
+            ],
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+        )
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--bind",
+                    self.base[len("http://") :],
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "4",
+                    "--log-level",
+                    "warning",
+                    "wsgi:app",
+                ],
+                env=self.env(),
+                cwd=ROOT,
+            )
+        )
         wait_http(self.base + "/healthz")
 
     def stop(self) -> None:
@@ -90,20 +134,37 @@ class Stack:
 
 def make_clients(stack: Stack, n: int) -> list[dict]:
     """One Max-plan user per client, logged in (session cookie) and holding a token pool."""
-    script = ("import sys\nfrom fluxnote import create_app\nfrom fluxnote.accounts.services import create_user, create_token\n"
-              "app = create_app()\nwith app.app_context():\n"
-              f"    for i in range({n}):\n"
-              "        u = create_user(f'load{i}@example.com', 'password123', 'max')\n"
-              f"        print(' '.join(create_token(u, 'bench') for _ in range({TOKENS_PER_CLIENT})))\n")
-    out = subprocess.run([sys.executable, "-c", script], env=stack.env(), cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.split("\n")
+    script = (
+        "import sys\nfrom fluxnote import create_app\nfrom fluxnote.accounts.services import create_user, create_token\n"
+        "app = create_app()\nwith app.app_context():\n"
+        f"    for i in range({n}):\n"
+        "        u = create_user(f'load{i}@example.com', 'password123', 'max')\n"
+        f"        print(' '.join(create_token(u, 'bench') for _ in range({TOKENS_PER_CLIENT})))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=stack.env(),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
     clients = []
     for i, line in enumerate(out[:n]):
         http = httpx.Client(base_url=stack.base, timeout=30)
         page = http.get("/login").text
         csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        assert http.post("/login", data={"email": f"load{i}@example.com", "password": "password123",
-                                         "csrf_token": csrf}).status_code == 302
+        assert (
+            http.post(
+                "/login",
+                data={
+                    "email": f"load{i}@example.com",
+                    "password": "password123",
+                    "csrf_token": csrf,
+                },
+            ).status_code
+            == 302
+        )
         clients.append({"http": http, "tokens": line.split()})
     return clients
 
@@ -149,21 +210,38 @@ def run_phase(clients: list[dict], phase: str, seconds: float) -> dict:
     for t in threads:
         t.join()
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"phase": phase, "requests": len(latencies), "rps": len(latencies) / seconds,
-            "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000, "errors": errors[0]}
+    return {
+        "phase": phase,
+        "requests": len(latencies),
+        "rps": len(latencies) / seconds,
+        "p50": cuts[49] * 1000,
+        "p95": cuts[94] * 1000,
+        "p99": cuts[98] * 1000,
+        "errors": errors[0],
+    }
 
 
 def report(rows: list[dict], clients: int, seconds: float) -> None:
     floor = rows[0]
-    print(f"\n{clients} concurrent clients, {seconds:.0f} s per phase, gunicorn 2 workers x 4 threads, "
-          f"PostgreSQL + Redis\n")
-    print(f"{'endpoint':<26}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'errors':>8}{'p50 / floor':>13}")
-    names = {"healthz": "GET /healthz (floor)", "dashboard": "GET / (dashboard)",
-             "credits": "GET /api/v1/credits", "generations": "POST /api/v1/generations"}
+    print(
+        f"\n{clients} concurrent clients, {seconds:.0f} s per phase, gunicorn 2 workers x 4 threads, "
+        f"PostgreSQL + Redis\n"
+    )
+    print(
+        f"{'endpoint':<26}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}{'p50 / floor':>13}"
+    )
+    names = {
+        "healthz": "GET /healthz (floor)",
+        "dashboard": "GET / (dashboard)",
+        "credits": "GET /api/v1/credits",
+        "generations": "POST /api/v1/generations",
+    }
     for r in rows:
-        print(f"{names[r['phase']]:<26}{r['requests']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
-              f"{r['p99']:>9.1f}{r['errors']:>8}{r['p50'] / floor['p50']:>12.1f}x")
+        print(
+            f"{names[r['phase']]:<26}{r['requests']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
+            f"{r['p99']:>9.1f}{r['errors']:>8}{r['p50'] / floor['p50']:>12.1f}x"
+        )
     total_errors = sum(r["errors"] for r in rows)
     print(f"\nerrors: {total_errors} ({'OK' if total_errors == 0 else 'FAIL: must be 0'})")
 
@@ -172,15 +250,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL",
-                                                       "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     args = parser.parse_args()
     stack = Stack(args.pg)
     try:
         stack.start()
         clients = make_clients(stack, args.clients)
-        rows = [run_phase(clients, phase, args.seconds)
-                for phase in ("healthz", "dashboard", "credits", "generations")]
+        rows = [
+            run_phase(clients, phase, args.seconds)
+            for phase in ("healthz", "dashboard", "credits", "generations")
+        ]
     finally:
         stack.stop()
     report(rows, args.clients, args.seconds)

@@ -6,6 +6,7 @@ static frames through the same ffmpeg encoder (the camera work is the difference
 
     .venv/bin/python bench/offline_engine.py
 """
+
 import io
 import statistics
 import tempfile
@@ -14,11 +15,24 @@ from pathlib import Path
 
 import numpy as np
 
+from fluxnote.media.ffmpeg import RawVideoWriter
 from fluxnote.providers.offline import animate, draw_image
-from fluxnote.providers.offline.animate import FPS, _Encoder
+from fluxnote.providers.offline.animate import FPS
 
-PROMPTS = ["5 money habits", "Tokyo at night", "Deep space", "Pizza recipe", "Yoga routine",
-           "Ocean waves", "Hiking the Alps", "Stoicism", "Future of AI", "Jazz history", "Love", "Run"]
+PROMPTS = [
+    "5 money habits",
+    "Tokyo at night",
+    "Deep space",
+    "Pizza recipe",
+    "Yoga routine",
+    "Ocean waves",
+    "Hiking the Alps",
+    "Stoicism",
+    "Future of AI",
+    "Jazz history",
+    "Love",
+    "Run",
+]
 
 
 def timed(fn) -> float:
@@ -29,13 +43,16 @@ def timed(fn) -> float:
 
 def bench_draw() -> None:
     for width, height in ((1080, 1920), (1920, 1080), (1080, 1080)):
-        times = [timed(lambda p=p: draw_image(p, width, height)) for p in PROMPTS]
+        times = [timed(lambda p=p, w=width, h=height: draw_image(p, w, h)) for p in PROMPTS]
         image = draw_image(PROMPTS[0], width, height)
-        png = statistics.median(timed(lambda: image.save(io.BytesIO(), "PNG", compress_level=1))
-                                for _ in range(3))
-        print(f"draw_image {width}x{height}: median {statistics.median(times) * 1000:.0f} ms, "
-              f"p95 {sorted(times)[int(len(times) * 0.95) - 1] * 1000:.0f} ms; "
-              f"PNG encode baseline {png * 1000:.0f} ms (ratio {statistics.median(times) / png:.2f})")
+        png = statistics.median(
+            timed(lambda im=image: im.save(io.BytesIO(), "PNG", compress_level=1)) for _ in range(3)
+        )
+        print(
+            f"draw_image {width}x{height}: median {statistics.median(times) * 1000:.0f} ms, "
+            f"p95 {sorted(times)[int(len(times) * 0.95) - 1] * 1000:.0f} ms; "
+            f"PNG encode baseline {png * 1000:.0f} ms (ratio {statistics.median(times) / png:.2f})"
+        )
 
 
 def bench_animate(seconds: float = 5.0) -> None:
@@ -48,14 +65,19 @@ def bench_animate(seconds: float = 5.0) -> None:
         frame = np.zeros((1920, 1080, 3), np.uint8)
 
         def static() -> None:
-            with _Encoder(Path(tmp) / "b.mp4", 1080, 1920, "veryfast") as enc:
+            with RawVideoWriter(
+                Path(tmp) / "b.mp4", 1080, 1920, FPS, "veryfast", pix_fmt="bgr24", crf=20
+            ) as enc:
                 for _ in range(int(seconds * FPS)):
                     enc.write(frame)
+
         base = timed(static)
     frames = seconds * FPS
-    print(f"animate 1080x1920 {seconds:.0f} s, 2 images: {took:.1f} s = {frames / took:.1f} fps "
-          f"({seconds / took:.2f}x real time); static-frame encode baseline {frames / base:.1f} fps "
-          f"(ratio {took / base:.2f})")
+    print(
+        f"animate 1080x1920 {seconds:.0f} s, 2 images: {took:.1f} s = {frames / took:.1f} fps "
+        f"({seconds / took:.2f}x real time); static-frame encode baseline {frames / base:.1f} fps "
+        f"(ratio {took / base:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ stage does its real work. Prints seconds per stage (script, voice, visuals, musi
 captions = voiceover assembly + timed caption words, render), the video's length, the
 total against the video's length (× realtime) and against the 90 s target.
 """
+
 import argparse
 import os
 import resource
@@ -30,15 +31,25 @@ def main() -> None:
         times, spec, out = run(Path(tmp), args.topic, args.template, args.preset)
         size = out.stat().st_size
     total = sum(wall for wall, _ in times.values())
-    print(f"quick create: {args.topic!r}, template {args.template}, x264 {args.preset}, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"quick create: {args.topic!r}, template {args.template}, x264 {args.preset}, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     for stage, (wall, cpu) in times.items():
-        print(f"  {stage:<9} {wall:7.2f} s  {100 * wall / total:5.1f} %   {cpu:7.2f} CPU-s (incl. ffmpeg)")
-    print(f"  {'total':<9} {total:7.2f} s  for a {spec.duration:.1f} s {spec.width}x{spec.height} video "
-          f"({size / 1e6:.1f} MB)")
-    print(f"  ratio    {total / spec.duration:.2f}x the video's length; "
-          f"{total / TARGET_S:.2f}x the {TARGET_S:.0f} s target ({'met' if total <= TARGET_S else 'MISSED'})")
-    print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (this process)")
+        print(
+            f"  {stage:<9} {wall:7.2f} s  {100 * wall / total:5.1f} %   {cpu:7.2f} CPU-s (incl. ffmpeg)"
+        )
+    print(
+        f"  {'total':<9} {total:7.2f} s  for a {spec.duration:.1f} s {spec.width}x{spec.height} video "
+        f"({size / 1e6:.1f} MB)"
+    )
+    print(
+        f"  ratio    {total / spec.duration:.2f}x the video's length; "
+        f"{total / TARGET_S:.2f}x the {TARGET_S:.0f} s target ({'met' if total <= TARGET_S else 'MISSED'})"
+    )
+    print(
+        f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (this process)"
+    )
 
 
 def run(data_dir: Path, topic: str, template: str, preset: str):
@@ -50,9 +61,16 @@ def run(data_dir: Path, topic: str, template: str, preset: str):
     from fluxnote.studio import build, create
     from fluxnote.studio.spec import build_render_spec
 
-    app = create_app({"DATA_DIR": str(data_dir), "MEDIA_DIR": str(data_dir / "media"),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'bench.db'}",
-                      "REDIS_URL": "", "RENDER_PRESET": preset, "SECRET_KEY": "bench"})
+    app = create_app(
+        {
+            "DATA_DIR": str(data_dir),
+            "MEDIA_DIR": str(data_dir / "media"),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'bench.db'}",
+            "REDIS_URL": "",
+            "RENDER_PRESET": preset,
+            "SECRET_KEY": "bench",
+        }
+    )
     times: dict[str, tuple[float, float]] = {}
     with app.app_context():
         db.create_all()
@@ -68,6 +86,7 @@ def run(data_dir: Path, topic: str, template: str, preset: str):
 
         req = create.parse_request({"topic": topic, "template": template})
         project = create.quick_create(workspace, user.id, req, enqueue=False)
+        db.session.commit()
         lap("script")
         build.voice_scenes(project.id)
         lap("voice")

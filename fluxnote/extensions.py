@@ -1,4 +1,6 @@
 """Shared extension objects, bound to the app in create_app."""
+
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import redis
@@ -11,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ResourceClosedError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -25,8 +28,12 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 # Redis down must not take login or generation down: limits fall back to process memory.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], in_memory_fallback_enabled=True,
-                  swallow_errors=True)
+limiter = Limiter(
+    key_func=get_remote_address,
+    default_limits=[],
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+)
 
 
 @event.listens_for(Engine, "connect")
@@ -81,5 +88,23 @@ redis_store = RedisHandle()
 def limiter_storage(redis_url: str) -> str:
     """Flask-Limiter's storage URI for the same Redis (it spells unix sockets differently)."""
     if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
+        return "redis+unix://" + redis_url[len("unix://") :]
     return redis_url
+
+
+@contextmanager
+def savepoint():
+    """All or nothing inside the caller's transaction: a SAVEPOINT, released when the
+    block ends, rolled back (with everything written inside it) when the block raises.
+    Explicit rather than `with session.begin_nested()`, which refuses to nest."""
+    nested = db.session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        # a failed flush leaves the savepoint deactivated (is_active False) but still to be
+        # rolled back; one already closed (rolled back inside the block) refuses it
+        with suppress(ResourceClosedError):
+            nested.rollback()
+        raise
+    if nested.is_active:
+        nested.commit()

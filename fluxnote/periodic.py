@@ -1,15 +1,22 @@
 """Periodic work: credit refreshes and every domain's sweeper, run by `fluxnote clock`."""
+
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from fluxnote.credits.services import refresh_due
 from fluxnote.extensions import db
 
 log = logging.getLogger(__name__)
 
-# Each entry is a zero-argument function doing one bounded pass; domains append theirs.
-PERIODIC: list[Callable[[], object]] = [refresh_due]
+# Each entry is a zero-argument function doing one bounded pass; domains register theirs
+# from their init_app.
+PERIODIC: list[Callable[[], object]] = []
+
+
+def register(task: Callable[[], object]) -> None:
+    """Have the clock run `task` on every pass (once, however many apps are built)."""
+    if task not in PERIODIC:
+        PERIODIC.append(task)
 
 
 def run_once() -> None:

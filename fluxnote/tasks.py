@@ -3,15 +3,18 @@
 Jobs take ids, never objects; the database row is the truth and a sweeper is the
 guarantee, so a lost enqueue delays work but never loses it.
 """
+
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
+from functools import partial
 
 from flask import Flask
 from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from fluxnote.extensions import db, redis_store
 
@@ -24,20 +27,46 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=redis_store.conn)
 
 
-def enqueue_after_commit(queue_name: str, func: Callable | str, *args, job_id: str,
-                         **options) -> None:
-    """Enqueue `func(*args)` once the current transaction commits (never before, never
-    if it rolls back). A Redis failure here is logged, not raised: the sweeper re-enqueues."""
+def enqueue_after_commit(queue_name: str, func: Callable, *args, job_id: str, **options) -> None:
+    """Enqueue `func(*args)` once the current transaction commits: never before (a
+    released savepoint is no commit), never if it, or the savepoint the call was made
+    in, rolls back. A Redis failure then is logged, not raised: the sweeper re-enqueues."""
     session = db.session()
+    scope = session.get_nested_transaction() or session.get_transaction()
+    send = partial(get_queue(queue_name).enqueue, func, *args, job_id=job_id, **options)
+    session.info.setdefault(_PENDING, []).append((scope, job_id, send))
 
-    def _send(_session):
+
+_PENDING = "fluxnote_jobs_after_commit"
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session: Session) -> None:
+    if session.get_nested_transaction() is not None or not session.info.get(_PENDING):
+        return  # SQLAlchemy reports a released savepoint as a commit too: not yet
+    for _scope, job_id, send in session.info.pop(_PENDING):
         try:
-            get_queue(queue_name).enqueue(func, *args, job_id=job_id, **options)
+            send()
         except Exception:
-            import logging
-            logging.getLogger(__name__).exception("enqueue of %s failed; sweeper will retry", job_id)
+            log.exception("enqueue of %s failed; sweeper will retry", job_id)
 
-    event.listen(session, "after_commit", _send, once=True)
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, rolled_back) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [job for job in pending if not _inside(job[0], rolled_back)]
+
+
+def _inside(scope, rolled_back) -> bool:
+    """Whether work done in transaction `scope` went with the `rolled_back` one."""
+    if scope is None:  # made before any transaction began: only the outermost counts
+        return rolled_back.parent is None
+    while scope is not None:
+        if scope is rolled_back:
+            return True
+        scope = scope.parent
+    return False
 
 
 def job_alive(job_id: str) -> bool:
@@ -48,16 +77,22 @@ def job_alive(job_id: str) -> bool:
         return False
 
 
-def requeue_lost(model, enqueue: Callable, created_before: datetime, limit: int) -> int:
+def requeue_lost(
+    model, enqueue: Callable, created_before: datetime, limit: int, *conditions
+) -> int:
     """Sweeper step: re-enqueue `model` rows still "queued" (created before
-    `created_before`) whose RQ job is gone, and commit so the enqueues fire.
+    `created_before`, matching `conditions`) whose RQ job is gone, and commit so the
+    enqueues fire.
 
     `model` needs `id`, `job_id`, `status` and `created_at`; `enqueue(row)` must enqueue
     after commit. Returns how many were re-enqueued.
     """
-    rows = db.session.execute(select(model.id, model.job_id).where(
-        model.status == "queued", model.created_at <= created_before)
-        .order_by(model.id).limit(limit)).all()
+    rows = db.session.execute(
+        select(model.id, model.job_id)
+        .where(model.status == "queued", model.created_at <= created_before, *conditions)
+        .order_by(model.id)
+        .limit(limit)
+    ).all()
     lost = [row_id for row_id, job_id in rows if not job_alive(job_id)]
     for row_id in lost:
         log.warning("%s %s: job lost, re-enqueued", model.__tablename__, row_id)

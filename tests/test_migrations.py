@@ -3,6 +3,7 @@
 The upgrade runs in a subprocess through the real console script: Alembic's env.py
 reconfigures logging, which must not leak into the other tests.
 """
+
 import os
 import subprocess
 import sys
@@ -15,31 +16,55 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from fluxnote import ROOT, create_app
+from fluxnote import create_app, site_path
 from fluxnote.extensions import db
 
 
-def fluxnote_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+def fluxnote_cli(*args: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
     script = Path(sys.executable).parent / "fluxnote"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "fluxnote.cli"]
-    return subprocess.run(command + list(args), env={**os.environ, **env}, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        command + list(args),
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def upgrade_and_compare(tmp_path: Path, database_url: str, redis_url: str) -> None:
-    result = fluxnote_cli("db", "upgrade", env={
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "FLUXNOTE_DATA_DIR": str(tmp_path)})
+    result = fluxnote_cli(
+        "db",
+        "upgrade",
+        env={
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "FLUXNOTE_DATA_DIR": str(tmp_path),
+        },
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                      "DATA_DIR": str(tmp_path), "MEDIA_DIR": str(tmp_path / "media"),
-                      "SECRET_KEY": "test", "TESTING": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "DATA_DIR": str(tmp_path),
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "SECRET_KEY": "test",
+            "TESTING": True,
+        }
+    )
     with app.app_context():
         with db.engine.connect() as conn:
-            assert {"users", "workspaces", "credit_balances", "ledger_entries"} <= \
-                set(inspect(conn).get_table_names())
+            assert {"users", "workspaces", "credit_balances", "ledger_entries"} <= set(
+                inspect(conn).get_table_names()
+            )
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
-            assert diff == [], "models differ from the migration (regenerate it):\n" + describe(diff)
+            assert diff == [], "models differ from the migration (regenerate it):\n" + describe(
+                diff
+            )
         db.engine.dispose()
 
 
@@ -54,8 +79,8 @@ def describe(diff: list) -> str:
 
 
 def test_exactly_one_head():
-    config = Config(str(ROOT / "migrations" / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = Config(str(site_path("migrations") / "alembic.ini"))
+    config.set_main_option("script_location", str(site_path("migrations")))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
 
 
@@ -70,7 +95,9 @@ def empty_pg(pg_url):
 
     def wipe():
         with engine.connect() as conn:
-            conn.execute(text("SET lock_timeout = '20s'"))  # fail clearly if a test leaked a transaction
+            conn.execute(
+                text("SET lock_timeout = '20s'")
+            )  # fail clearly if a test leaked a transaction
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
 

@@ -1,4 +1,5 @@
 """Who is acting and in which workspace: the web session or an API token."""
+
 from flask import abort, g
 from flask_login import current_user
 
@@ -26,9 +27,3 @@ def current_workspace() -> Workspace:
     if workspace is None:
         abort(404)
     return workspace
-
-
-def require_member(workspace_id: int) -> None:
-    """404 unless the acting user belongs to `workspace_id` (never reveal other workspaces)."""
-    if workspace_id != current_workspace().id:
-        abort(404)

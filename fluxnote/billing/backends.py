@@ -1,4 +1,5 @@
 """Billing backends: who collects money when a plan changes (config BILLING_BACKEND)."""
+
 import logging
 from typing import Protocol
 
@@ -28,6 +29,7 @@ def get_backend(name: str = "selfhosted") -> BillingBackend:
     """The backend called `name`; ValueError for an unknown one."""
     if name == "stripe":
         from fluxnote.billing.stripe_backend import StripeBackend
+
         return StripeBackend()
     if name != "selfhosted":
         raise ValueError(f"Unknown billing backend {name!r}")

@@ -1,11 +1,12 @@
 """What a paying billing backend (Stripe) remembers: the subscription and seen events."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fluxnote.extensions import db
-from fluxnote.models import UTCDateTime, utcnow
+from fluxnote.sqltypes import UTCDateTime, utcnow
 
 
 class BillingAccount(db.Model):

@@ -16,7 +16,6 @@ Enable with ``FLUXNOTE_BILLING=stripe`` and set ``STRIPE_SECRET_KEY``,
   anchors the subscription's billing cycle at the end of the current credit cycle, and
   the first invoice is prorated up to it.
 """
-import os
 
 import stripe
 from flask import current_app
@@ -26,7 +25,7 @@ from fluxnote.billing.backends import PaymentRefused
 from fluxnote.billing.models import BillingAccount
 from fluxnote.credits.cycles import cycle_containing
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
+from fluxnote.sqltypes import utcnow
 
 
 class CheckoutRequired(PaymentRefused):
@@ -38,13 +37,16 @@ class CheckoutRequired(PaymentRefused):
 
 
 def setting(name: str) -> str:
-    return current_app.config.get(name) or os.environ.get(name, "")
+    return current_app.config[name]
 
 
 def client() -> stripe.StripeClient:
     base = setting("STRIPE_API_BASE")
-    return stripe.StripeClient(setting("STRIPE_SECRET_KEY"), max_network_retries=1,
-                               base_addresses={"api": base} if base else None)
+    return stripe.StripeClient(
+        setting("STRIPE_SECRET_KEY"),
+        max_network_retries=1,
+        base_addresses={"api": base} if base else None,
+    )
 
 
 def price_for(plan_id: str) -> str:
@@ -67,11 +69,16 @@ class StripeBackend:
         if new == "free":
             params = {"cancel_at_period_end": True}
         else:
-            params = {"items": [{"id": account.item_id, "price": price_for(new)}],
-                      "cancel_at_period_end": False, "metadata": {"plan": new}}
-            params.update({"proration_behavior": "always_invoice",
-                           "payment_behavior": "error_if_incomplete"} if effective == "now"
-                          else {"proration_behavior": "none"})
+            params = {
+                "items": [{"id": account.item_id, "price": price_for(new)}],
+                "cancel_at_period_end": False,
+                "metadata": {"plan": new},
+            }
+            params.update(
+                {"proration_behavior": "always_invoice", "payment_behavior": "error_if_incomplete"}
+                if effective == "now"
+                else {"proration_behavior": "none"}
+            )
         _call(lambda: client().v1.subscriptions.update(account.subscription_id, params))
 
     def _checkout_url(self, workspace_id: int, plan_id: str) -> str:
@@ -79,14 +86,23 @@ class StripeBackend:
         metadata = {"workspace_id": str(workspace_id), "plan": plan_id}
         workspace = db.session.get(Workspace, workspace_id)
         _, cycle_end = cycle_containing(utcnow(), workspace.billing_day)
-        session = _call(lambda: client().v1.checkout.sessions.create({
-            "mode": "subscription", "client_reference_id": str(workspace_id),
-            "line_items": [{"price": price_for(plan_id), "quantity": 1}],
-            "metadata": metadata,
-            "subscription_data": {"metadata": metadata, "proration_behavior": "create_prorations",
-                                  "billing_cycle_anchor": int(cycle_end.timestamp())},
-            "success_url": f"{public}/settings?checkout=done",
-            "cancel_url": f"{public}/settings?checkout=canceled"}))
+        session = _call(
+            lambda: client().v1.checkout.sessions.create(
+                {
+                    "mode": "subscription",
+                    "client_reference_id": str(workspace_id),
+                    "line_items": [{"price": price_for(plan_id), "quantity": 1}],
+                    "metadata": metadata,
+                    "subscription_data": {
+                        "metadata": metadata,
+                        "proration_behavior": "create_prorations",
+                        "billing_cycle_anchor": int(cycle_end.timestamp()),
+                    },
+                    "success_url": f"{public}/settings?checkout=done",
+                    "cancel_url": f"{public}/settings?checkout=canceled",
+                }
+            )
+        )
         return session.url
 
 
@@ -95,10 +111,12 @@ def _call(request):
     try:
         return request()
     except stripe.CardError as exc:
-        raise PaymentRefused(exc.user_message or "your card was declined")
+        raise PaymentRefused(exc.user_message or "your card was declined") from exc
     except stripe.StripeError:
         current_app.logger.exception("Stripe request failed")
-        raise PaymentRefused("the payment provider could not be reached; try again shortly")
+        raise PaymentRefused(
+            "the payment provider could not be reached; try again shortly"
+        ) from None
 
 
 def parse_event(payload: bytes, signature: str | None) -> dict:

@@ -1,18 +1,37 @@
 """Pricing (plans, cost per asset, plan advisor) and settings (plan, tokens, team)."""
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template,
-                   request, url_for)
-from flask_login import current_user, login_required
 
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user
+
+from fluxnote import events, htmx, periodic
 from fluxnote.accounts import services as accounts
 from fluxnote.accounts.context import current_workspace
-from fluxnote.accounts.forms import InviteForm, TokenForm
+from fluxnote.accounts.forms import InviteForm, PasswordForm, TokenForm
 from fluxnote.billing import services, stripe_backend
-from fluxnote.billing.plans import all_plans, get_plan
+from fluxnote.credits import services as credits
 from fluxnote.credits.services import snapshot
 from fluxnote.errors import error_response
-from fluxnote.extensions import csrf, limiter
+from fluxnote.extensions import csrf, db, limiter
+from fluxnote.plans import all_plans, get_plan
 
 bp = Blueprint("billing", __name__)
+
+
+def init_app(app) -> None:
+    """The pricing and settings pages; the ledger's clock, and the scheduled plan change
+    applied as a credit cycle ends."""
+    periodic.register(credits.refresh_due)
+    events.credit_cycle_ending.connect(services.apply_scheduled_plan)
+    app.register_blueprint(bp)
+    app.add_template_global(services.self_service_plans)
 
 
 def _int_arg(name: str, default: int, low: int = 0, high: int = 100000) -> int:
@@ -24,11 +43,19 @@ def _int_arg(name: str, default: int, low: int = 0, high: int = 100000) -> int:
 
 @bp.get("/pricing")
 def pricing():
-    advice = services.advise(_int_arg("videos", 20), _int_arg("variations", 4, 1, 100),
-                             _int_arg("images", 10), _int_arg("members", 1, 1, 1000))
-    template = "billing/_advisor.html" if request.headers.get("HX-Request") else "billing/pricing.html"
-    return render_template(template, plans=all_plans(), advice=advice,
-                           current_plan=_plan_of_current_user())
+    advice = services.advise(
+        _int_arg("videos", 20),
+        _int_arg("variations", 4, 1, 100),
+        _int_arg("images", 10),
+        _int_arg("members", 1, 1, 1000),
+    )
+    return htmx.fragment_or_page(
+        "billing/_advisor.html",
+        "billing/pricing.html",
+        plans=all_plans(),
+        advice=advice,
+        current_plan=_plan_of_current_user(),
+    )
 
 
 def _plan_of_current_user():
@@ -49,45 +76,56 @@ def _settings_page(status: int = 200, **context):
     workspace = current_workspace()
     context.setdefault("invite_form", InviteForm())
     context.setdefault("token_form", TokenForm())
-    return render_template("billing/settings.html", workspace=workspace, plans=all_plans(),
-                           plan=get_plan(workspace.plan), tokens=accounts.live_tokens(current_user),
-                           members=sorted(workspace.memberships, key=lambda m: m.role != "owner"),
-                           balances=snapshot(workspace.id), **context), status
+    context.setdefault("password_form", PasswordForm())
+    return render_template(
+        "billing/settings.html",
+        workspace=workspace,
+        plans=all_plans(),
+        plan=get_plan(workspace.plan),
+        tokens=accounts.live_tokens(current_user),
+        members=sorted(workspace.memberships, key=lambda m: m.role != "owner"),
+        balances=snapshot(workspace.id),
+        **context,
+    ), status
 
 
 @bp.post("/settings/plan")
 @login_required
 def change_plan():
-    workspace = current_workspace()
+    workspace, status = current_workspace(), 200
     try:
         outcome = services.change_plan(workspace, request.form.get("plan", ""), current_user)
+        db.session.commit()
     except stripe_backend.CheckoutRequired as exc:
-        return _redirect_out(exc.url)
+        db.session.rollback()
+        return htmx.redirect_to(exc.url)
     except services.PlanError as exc:
+        db.session.rollback()
         message, category = str(exc), "error"
+        status = 403 if isinstance(exc, services.PlansManaged) else 422
     else:
         new = get_plan(request.form["plan"])
         message, category = {
             "upgraded": (f"Upgraded to {new.name}: the extra credits are yours now.", "ok"),
             "scheduled": (f"Switching to {new.name} on your next billing date.", "ok"),
-            "unchanged": (f"You are on {new.name}.", "ok")}[outcome]
-    if request.headers.get("HX-Request"):
-        response = make_response(render_template(
-            "billing/_plan.html", workspace=workspace, plans=all_plans(),
-            plan=get_plan(workspace.plan), message=message, category=category))
-        response.headers["HX-Trigger"] = "credits-changed"
-        return response
+            "unchanged": (f"You are on {new.name}.", "ok"),
+        }[outcome]
+    if htmx.is_htmx():
+        return htmx.trigger(
+            make_response(
+                render_template(
+                    "billing/_plan.html",
+                    workspace=workspace,
+                    plans=all_plans(),
+                    plan=get_plan(workspace.plan),
+                    message=message,
+                    category=category,
+                ),
+                status,
+            )
+        )
     flash(message, category)
     return redirect(url_for("billing.settings"))
-
-
-def _redirect_out(url: str):
-    """Leave for an external page (Stripe Checkout), from a plain form or from htmx."""
-    if request.headers.get("HX-Request"):
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 @bp.post("/billing/stripe/webhook")
@@ -95,10 +133,13 @@ def _redirect_out(url: str):
 def stripe_webhook():
     """Stripe's signed events: verify, apply once, 2xx (a redelivery is a no-op)."""
     try:
-        event = stripe_backend.parse_event(request.get_data(), request.headers.get("Stripe-Signature"))
+        event = stripe_backend.parse_event(
+            request.get_data(), request.headers.get("Stripe-Signature")
+        )
     except (ValueError, stripe_backend.stripe.SignatureVerificationError):
         return error_response(400, "Invalid Stripe signature or payload.")
     services.handle_stripe_event(event)
+    db.session.commit()
     return {"received": True}
 
 
@@ -108,8 +149,9 @@ def stripe_webhook():
 def create_token():
     form = TokenForm()
     if form.validate_on_submit():
-        return _settings_page(new_token=accounts.create_token(current_user, form.name.data),
-                              status=201)
+        token = accounts.create_token(current_user, form.name.data)
+        db.session.commit()
+        return _settings_page(new_token=token, status=201)
     return _settings_page(token_form=form, status=422)
 
 
@@ -118,26 +160,47 @@ def create_token():
 def revoke_token(token_id: int):
     try:
         accounts.revoke_token(current_user, token_id)
+        db.session.commit()
     except accounts.AccountError:
         return render_template("errors/404.html"), 404
     flash("Token revoked.", "ok")
     return redirect(url_for("billing.settings"))
 
 
+@bp.post("/settings/password")
+@login_required
+@limiter.limit("10/hour")
+def change_password():
+    """A new password ends every session of the user; this browser logs in again with it."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())
+            flash("Password changed: every other session was logged out.", "ok")
+            return redirect(url_for("billing.settings") + "#settings-password", 303)
+    return _settings_page(password_form=form, status=422)
+
+
 @bp.post("/team/invite")
 @login_required
 def invite():
-    """Invite by email; the one-time link is shown once on the page and logged."""
+    """Invite by email; the one-time link is shown once on the page (and nowhere else)."""
     form = InviteForm()
     if not form.validate_on_submit():
         return _settings_page(invite_form=form, status=422)
     try:
         token = accounts.invite(current_workspace(), current_user, form.email.data)
+        db.session.commit()
     except accounts.AccountError as exc:
         form.email.errors.append(str(exc))
         return _settings_page(invite_form=form, status=422)
+    # shown once to the owner, never logged: the link alone lets its holder join
     link = url_for("accounts.join", token=token, _external=True)
-    current_app.logger.info("Invitation for %s: %s", form.email.data, link)
     return _settings_page(invite_link=link, status=201)
 
 
@@ -148,6 +211,7 @@ def remove_member(user_id: int):
     workspace = current_workspace()
     try:
         user = accounts.remove_member(workspace, current_user, user_id)
+        db.session.commit()
     except accounts.AccountError as exc:
         if str(exc) == "Member not found.":
             return render_template("errors/404.html"), 404

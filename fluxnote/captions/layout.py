@@ -6,10 +6,10 @@ import bisect
 import itertools
 from dataclasses import dataclass
 
-from fluxnote.render.spec import Word
+from fluxnote.media.timeline import Word
 
-PAUSE_S = 0.7        # a silence this long starts a new page
-HOLD_S = 0.6         # how long a page stays after its last word when nothing follows
+PAUSE_S = 0.7  # a silence this long starts a new page
+HOLD_S = 0.6  # how long a page stays after its last word when nothing follows
 _SENTENCE_END = (".", "!", "?", "…", ":", ";")
 
 
@@ -35,8 +35,12 @@ def paginate(words: list[Word], max_words: int) -> list[Page]:
     groups: list[list[Word]] = []
     for word in sorted((w for w in words if w.text.strip()), key=lambda w: w.start):
         last = groups[-1] if groups else None
-        if (last is None or len(last) >= max_words or last[-1].text.rstrip().endswith(_SENTENCE_END)
-                or word.start - last[-1].end > PAUSE_S):
+        if (
+            last is None
+            or len(last) >= max_words
+            or last[-1].text.rstrip().endswith(_SENTENCE_END)
+            or word.start - last[-1].end > PAUSE_S
+        ):
             groups.append([word])
         else:
             last.append(word)
@@ -74,10 +78,11 @@ def break_lines(widths: list[float], space: float, max_width: float) -> list[lis
     best, best_lines = _widest(greedy, widths, space), greedy
     for cuts in itertools.combinations(range(1, len(widths)), count - 1):
         bounds = (0, *cuts, len(widths))
-        lines = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
+        lines = [list(range(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
         widest = _widest(lines, widths, space)
-        if widest < best - 0.5 and all(len(line) == 1 or _width(line, widths, space) <= max_width
-                                       for line in lines):
+        if widest < best - 0.5 and all(
+            len(line) == 1 or _width(line, widths, space) <= max_width for line in lines
+        ):
             best, best_lines = widest, lines
     return best_lines
 

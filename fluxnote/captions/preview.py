@@ -9,7 +9,7 @@ from PIL import Image
 from fluxnote.captions.layout import PageIndex, paginate
 from fluxnote.captions.sprites import SpriteRenderer
 from fluxnote.captions.styles import resolve_style
-from fluxnote.render.spec import Word
+from fluxnote.media.timeline import Word
 
 SAMPLE_TEXT = "This is how your captions will look"
 
@@ -19,8 +19,14 @@ def sample_words(text: str = SAMPLE_TEXT, per_word: float = 0.4) -> list[Word]:
     return [Word(w, i * per_word, (i + 0.9) * per_word) for i, w in enumerate(text.split())]
 
 
-def preview_png(style_id: str, overrides: dict | None, width: int, height: int,
-                words: list[Word] | None = None, at: float | None = None) -> bytes:
+def preview_png(
+    style_id: str,
+    overrides: dict | None,
+    width: int,
+    height: int,
+    words: list[Word] | None = None,
+    at: float | None = None,
+) -> bytes:
     """PNG bytes of the caption at time `at` (default: mid-way through the second word
     on screen) over a neutral gradient background of `width` x `height`.
 
@@ -38,8 +44,9 @@ def preview_png(style_id: str, overrides: dict | None, width: int, height: int,
     page = PageIndex(pages).at(at)
     if page is not None:
         layout = renderer.layout(page)
-        frame.alpha_composite(renderer.render(layout, renderer.state(page, at)),
-                              renderer.placement(layout))
+        frame.alpha_composite(
+            renderer.render(layout, renderer.state(page, at)), renderer.placement(layout)
+        )
     buffer = io.BytesIO()
     frame.convert("RGB").save(buffer, "PNG", optimize=False)
     return buffer.getvalue()

@@ -3,7 +3,7 @@
 A state is what differs between frames of one page (the active word, a pop-in step,
 the number of typed characters). The renderer lays a page out once (word positions
 in a box of constant size, so nothing jitters between states) and draws each state
-on demand; `fluxnote.captions.track` caches them per page.
+on demand; `fluxnote.render.captions` caches them per page.
 """
 
 from __future__ import annotations
@@ -15,16 +15,42 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-from fluxnote.captions.fonts import font_path
 from fluxnote.captions.layout import Page, break_lines
 from fluxnote.captions.styles import CaptionStyle, position_fraction, rgba
+from fluxnote.media.fonts import font_path
 
-POP_SCALES = (0.55, 0.8, 1.0, 1.12, 1.06, 1.0)   # per frame after a word starts
-SYMBOLS = {"love": "♥", "heart": "♥", "fast": "⚡", "power": "⚡", "energy": "⚡", "sun": "☀",
-           "rain": "☂", "coffee": "☕", "music": "♪", "song": "♪", "travel": "✈", "fly": "✈",
-           "yes": "✔", "done": "✔", "no": "✘", "wrong": "✘", "happy": "☺", "warning": "⚠",
-           "danger": "⚠", "call": "☎", "mail": "✉", "king": "♛", "queen": "♛", "luck": "☘",
-           "cold": "❄", "winter": "❄", "star": "★", "best": "★", "win": "★"}
+POP_SCALES = (0.55, 0.8, 1.0, 1.12, 1.06, 1.0)  # per frame after a word starts
+SYMBOLS = {
+    "love": "♥",
+    "heart": "♥",
+    "fast": "⚡",
+    "power": "⚡",
+    "energy": "⚡",
+    "sun": "☀",
+    "rain": "☂",
+    "coffee": "☕",
+    "music": "♪",
+    "song": "♪",
+    "travel": "✈",
+    "fly": "✈",
+    "yes": "✔",
+    "done": "✔",
+    "no": "✘",
+    "wrong": "✘",
+    "happy": "☺",
+    "warning": "⚠",
+    "danger": "⚠",
+    "call": "☎",
+    "mail": "✉",
+    "king": "♛",
+    "queen": "♛",
+    "luck": "☘",
+    "cold": "❄",
+    "winter": "❄",
+    "star": "★",
+    "best": "★",
+    "win": "★",
+}
 _FALLBACK_SYMBOLS = "★⚡✔♥☀✿"
 
 
@@ -73,7 +99,7 @@ class SpriteRenderer:
         width = _even(inner_w + 2 * self.pad)
         height = _even(top + len(lines) * self.line_h + self.pad)
         positions: list[tuple[float, float]] = [(0.0, 0.0)] * len(texts)
-        for row, (line, line_w) in enumerate(zip(lines, line_widths)):
+        for row, (line, line_w) in enumerate(zip(lines, line_widths, strict=False)):
             x = self.pad if self.style.effect == "lower_third" else (width - line_w) / 2
             baseline = top + row * self.line_h + self.ascent
             for i in line:
@@ -104,8 +130,11 @@ class SpriteRenderer:
     def placement(self, layout: PageLayout) -> tuple[int, int]:
         """Top-left corner of the sprite in the frame (even, so chroma planes line up)."""
         width, height = layout.size
-        x = round(self.frame_w * 0.06) if self.style.effect == "lower_third" \
+        x = (
+            round(self.frame_w * 0.06)
+            if self.style.effect == "lower_third"
             else (self.frame_w - width) // 2
+        )
         y = round(self.frame_h * position_fraction(self.style) - height / 2)
         y = min(max(y, 0), max(self.frame_h - height, 0))
         return _even(max(x, 0), up=False), _even(y, up=False)
@@ -126,8 +155,12 @@ class SpriteRenderer:
         lit = self._whole_page(layout, self.style.highlight_color)
         x, baseline = layout.positions[state[1]]
         top = max(round(baseline - self.ascent), 0)
-        box = (int(x), top, min(math.ceil(x + layout.widths[state[1]]), layout.size[0]),
-               min(top + self.line_h, layout.size[1]))
+        box = (
+            int(x),
+            top,
+            min(math.ceil(x + layout.widths[state[1]]), layout.size[0]),
+            min(top + self.line_h, layout.size[1]),
+        )
         out = plain.copy()
         out.paste(lit.crop(box), box[:2])
         return out
@@ -153,19 +186,27 @@ class SpriteRenderer:
         img = Image.new("RGBA", layout.size, (0, 0, 0, 0))
         x, baseline = layout.positions[state[1]]
         grow = round(self.font_size * 0.16)
-        box = (x - grow, baseline - self.ascent - grow // 2,
-               x + layout.widths[state[1]] + grow, baseline + self.line_h - self.ascent)
-        ImageDraw.Draw(img).rounded_rectangle(box, radius=grow, fill=rgba(self.style.highlight_color))
+        box = (
+            x - grow,
+            baseline - self.ascent - grow // 2,
+            x + layout.widths[state[1]] + grow,
+            baseline + self.line_h - self.ascent,
+        )
+        ImageDraw.Draw(img).rounded_rectangle(
+            box, radius=grow, fill=rgba(self.style.highlight_color)
+        )
         colours = [rgba(self.style.text_color)] * len(layout.texts)
         return self._stack(layout, self._words(layout, colours), base=img, shadow=True)
 
     def _draw_typewriter(self, layout: PageLayout, state: tuple) -> Image.Image:
         remaining, colours, texts = state[1], [], []
         for text in layout.texts:
-            texts.append(text[:max(remaining, 0)])
+            texts.append(text[: max(remaining, 0)])
             colours.append(rgba(self.style.text_color))
             remaining -= len(text) + 1
-        return self._stack(layout, self._words(layout, colours, texts=texts), base=self._panel(layout))
+        return self._stack(
+            layout, self._words(layout, colours, texts=texts), base=self._panel(layout)
+        )
 
     def _draw_lower_third(self, layout: PageLayout, state: tuple) -> Image.Image:
         colours = [rgba(self.style.text_color)] * len(layout.texts)
@@ -173,7 +214,9 @@ class SpriteRenderer:
 
     def _draw_neon(self, layout: PageLayout, state: tuple) -> Image.Image:
         glow_colour = rgba(self.style.highlight_color)
-        glow = self._words(layout, [glow_colour] * len(layout.texts), stroke=round(self.font_size * 0.06))
+        glow = self._words(
+            layout, [glow_colour] * len(layout.texts), stroke=round(self.font_size * 0.06)
+        )
         glow = glow.filter(ImageFilter.GaussianBlur(self.font_size * 0.14))
         base = Image.alpha_composite(glow, glow)
         colours = [self._highlight_if(i == state[1]) for i in range(len(layout.texts))]
@@ -181,24 +224,37 @@ class SpriteRenderer:
 
     def _draw_emoji(self, layout: PageLayout, state: tuple) -> Image.Image:
         words = self._words(layout, [rgba(self.style.text_color)] * len(layout.texts))
-        gradient = _vertical_gradient(layout.size, rgba(self.style.text_color),
-                                      rgba(self.style.highlight_color))
+        gradient = _vertical_gradient(
+            layout.size, rgba(self.style.text_color), rgba(self.style.highlight_color)
+        )
         fill = self._words(layout, [(255, 255, 255, 255)] * (state[1] + 1), stroke=0)
         words.paste(gradient, (0, 0), fill)
         symbol = _symbol_for(layout.texts)
         font = _font("DejaVu Sans", round(self.font_size * 0.9))
         draw = ImageDraw.Draw(words)
-        draw.text((layout.size[0] / 2, self.pad + self.line_h * 0.45), symbol, font=font, anchor="mm",
-                  fill=rgba(self.style.highlight_color), stroke_width=max(self.stroke // 2, 1),
-                  stroke_fill=rgba(self.style.stroke_color))
+        draw.text(
+            (layout.size[0] / 2, self.pad + self.line_h * 0.45),
+            symbol,
+            font=font,
+            anchor="mm",
+            fill=rgba(self.style.highlight_color),
+            stroke_width=max(self.stroke // 2, 1),
+            stroke_fill=rgba(self.style.stroke_color),
+        )
         return self._stack(layout, words, shadow=self.style.shadow)
 
     # -- drawing helpers -----------------------------------------------------------
     def _highlight_if(self, active: bool) -> tuple[int, int, int, int]:
         return rgba(self.style.highlight_color if active else self.style.text_color)
 
-    def _words(self, layout: PageLayout, colours: list, scales: dict | None = None,
-               texts: list[str] | None = None, stroke: int | None = None) -> Image.Image:
+    def _words(
+        self,
+        layout: PageLayout,
+        colours: list,
+        scales: dict | None = None,
+        texts: list[str] | None = None,
+        stroke: int | None = None,
+    ) -> Image.Image:
         """The first len(colours) words drawn on a transparent layer."""
         img = Image.new("RGBA", layout.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(img)
@@ -209,7 +265,11 @@ class SpriteRenderer:
                 continue
             x, baseline = layout.positions[i]
             scale = (scales or {}).get(i, 1.0)
-            style = {"fill": colour, "stroke_width": stroke, "stroke_fill": rgba(self.style.stroke_color)}
+            style = {
+                "fill": colour,
+                "stroke_width": stroke,
+                "stroke_fill": rgba(self.style.stroke_color),
+            }
             if scale == 1.0:
                 draw.text((x + self.stroke, baseline), text, font=self.font, anchor="ls", **style)
             else:  # grow around the word's centre, keeping its baseline roughly in place
@@ -224,7 +284,9 @@ class SpriteRenderer:
         grow = round(self.font_size * 0.3)
         ImageDraw.Draw(img).rounded_rectangle(
             (left - grow, top - grow // 2, right + grow, bottom + grow // 2),
-            radius=round(self.font_size * 0.2), fill=rgba(self.style.box_color))
+            radius=round(self.font_size * 0.2),
+            fill=rgba(self.style.box_color),
+        )
         return img
 
     def _shadow(self, alpha: Image.Image) -> Image.Image:
@@ -237,13 +299,21 @@ class SpriteRenderer:
             soft = alpha.filter(ImageFilter.BoxBlur(max(1, offset // 2)))
             soft = ImageChops.multiply(soft, Image.new("L", alpha.size, 150))
             shade = Image.new("RGBA", alpha.size, (0, 0, 0, 0))
-            shade.paste((0, 0, 0, 255), (offset, offset), soft.crop((0, 0, alpha.width - offset,
-                                                                     alpha.height - offset)))
+            shade.paste(
+                (0, 0, 0, 255),
+                (offset, offset),
+                soft.crop((0, 0, alpha.width - offset, alpha.height - offset)),
+            )
             self._shadows[key] = shade
         return self._shadows[key]
 
-    def _stack(self, layout: PageLayout, words: Image.Image, base: Image.Image | None = None,
-               shadow: bool = False) -> Image.Image:
+    def _stack(
+        self,
+        layout: PageLayout,
+        words: Image.Image,
+        base: Image.Image | None = None,
+        shadow: bool = False,
+    ) -> Image.Image:
         out = base if base is not None else Image.new("RGBA", layout.size, (0, 0, 0, 0))
         if shadow:
             out = Image.alpha_composite(out, self._shadow(words.getchannel("A")))
@@ -257,8 +327,9 @@ def _even(value: float, up: bool = True) -> int:
 
 def _vertical_gradient(size: tuple[int, int], top: tuple, bottom: tuple) -> Image.Image:
     column = Image.linear_gradient("L").resize((1, size[1]))
-    return Image.composite(Image.new("RGBA", (1, size[1]), bottom), Image.new("RGBA", (1, size[1]), top),
-                           column).resize(size)
+    return Image.composite(
+        Image.new("RGBA", (1, size[1]), bottom), Image.new("RGBA", (1, size[1]), top), column
+    ).resize(size)
 
 
 def _symbol_for(texts: tuple[str, ...]) -> str:

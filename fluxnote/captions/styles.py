@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields, replace
 
-from fluxnote.captions.fonts import FONTS
+from fluxnote.media.fonts import FONTS
 
-EFFECTS = ("karaoke", "pop", "outline", "box", "typewriter", "neon", "lower_third", "emoji")
-POSITIONS = {"top": 0.2, "center": 0.5, "bottom": 0.7, "lower_third": 0.8}
+# Vertical centre of the caption block, top to bottom. "bottom" stays clear of the
+# platforms' own overlay (title, buttons: the lowest ~25% on Shorts, TikTok and Reels);
+# a lower-third sits just above it.
+POSITIONS = {"top": 0.2, "center": 0.5, "lower_third": 0.63, "bottom": 0.7}
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
 
 
@@ -39,31 +41,117 @@ class CaptionStyle:
         return asdict(self)
 
 
-STYLES: dict[str, CaptionStyle] = {s.id: s for s in (
-    CaptionStyle("karaoke", "Karaoke", "karaoke", "Roboto Black", 84,
-                 highlight_color="#ffd60a", stroke_width=7, max_words=4, uppercase=True),
-    CaptionStyle("kinetic_pop", "Kinetic pop-in", "pop", "League Spartan", 92,
-                 highlight_color="#4ade80", stroke_width=7, max_words=3, uppercase=True),
-    CaptionStyle("bold_outline", "Bold outline", "outline", "Bebas Neue", 124,
-                 highlight_color="#ffffff", stroke_width=10, max_words=3, uppercase=True),
-    CaptionStyle("boxed_highlight", "Boxed highlight", "box", "Open Sans ExtraBold", 76,
-                 highlight_color="#7c3aed", stroke_width=0, max_words=4, shadow=False),
-    CaptionStyle("typewriter", "Typewriter", "typewriter", "Roboto Condensed", 72,
-                 text_color="#f8f8f2", stroke_width=0, box_color="#000000b0", max_words=6,
-                 shadow=False),
-    CaptionStyle("neon_glow", "Neon glow", "neon", "League Spartan", 86,
-                 text_color="#fdf4ff", highlight_color="#ff2bd6", stroke_width=0,
-                 max_words=3, uppercase=True, shadow=False),
-    CaptionStyle("lower_third", "Minimal lower-third", "lower_third", "Open Sans ExtraBold", 52,
-                 stroke_width=0, box_color="#000000a0", position="lower_third", max_words=8,
-                 shadow=False),
-    CaptionStyle("emoji_gradient", "Emoji gradient", "emoji", "Roboto Black", 88,
-                 text_color="#ffe259", highlight_color="#ff7a59", stroke_width=6, max_words=3,
-                 uppercase=True),
-)}
-DEFAULT_STYLE = "karaoke"
-_OVERRIDABLE = ("font", "size", "text_color", "highlight_color", "stroke_color", "stroke_width",
-                "box_color", "position", "max_words", "uppercase", "shadow")
+STYLES: dict[str, CaptionStyle] = {
+    s.id: s
+    for s in (
+        CaptionStyle(
+            "karaoke",
+            "Karaoke",
+            "karaoke",
+            "Roboto Black",
+            84,
+            highlight_color="#ffd60a",
+            stroke_width=7,
+            max_words=4,
+            uppercase=True,
+        ),
+        CaptionStyle(
+            "kinetic_pop",
+            "Kinetic pop-in",
+            "pop",
+            "League Spartan",
+            92,
+            highlight_color="#4ade80",
+            stroke_width=7,
+            max_words=3,
+            uppercase=True,
+        ),
+        CaptionStyle(
+            "bold_outline",
+            "Bold outline",
+            "outline",
+            "Bebas Neue",
+            124,
+            highlight_color="#ffffff",
+            stroke_width=10,
+            max_words=3,
+            uppercase=True,
+        ),
+        CaptionStyle(
+            "boxed_highlight",
+            "Boxed highlight",
+            "box",
+            "Open Sans ExtraBold",
+            76,
+            highlight_color="#7c3aed",
+            stroke_width=0,
+            max_words=4,
+            shadow=False,
+        ),
+        CaptionStyle(
+            "typewriter",
+            "Typewriter",
+            "typewriter",
+            "Roboto Condensed",
+            72,
+            text_color="#f8f8f2",
+            stroke_width=0,
+            box_color="#000000b0",
+            max_words=6,
+            shadow=False,
+        ),
+        CaptionStyle(
+            "neon_glow",
+            "Neon glow",
+            "neon",
+            "League Spartan",
+            86,
+            text_color="#fdf4ff",
+            highlight_color="#ff2bd6",
+            stroke_width=0,
+            max_words=3,
+            uppercase=True,
+            shadow=False,
+        ),
+        CaptionStyle(
+            "lower_third",
+            "Minimal lower-third",
+            "lower_third",
+            "Open Sans ExtraBold",
+            52,
+            stroke_width=0,
+            box_color="#000000a0",
+            position="lower_third",
+            max_words=8,
+            shadow=False,
+        ),
+        CaptionStyle(
+            "emoji_gradient",
+            "Emoji gradient",
+            "emoji",
+            "Roboto Black",
+            88,
+            text_color="#ffe259",
+            highlight_color="#ff7a59",
+            stroke_width=6,
+            max_words=3,
+            uppercase=True,
+        ),
+    )
+}
+_OVERRIDABLE = (
+    "font",
+    "size",
+    "text_color",
+    "highlight_color",
+    "stroke_color",
+    "stroke_width",
+    "box_color",
+    "position",
+    "max_words",
+    "uppercase",
+    "shadow",
+)
 
 
 def catalogue() -> list[dict]:
@@ -96,7 +184,11 @@ def _validate(key: str, value):
         raise ValueError(f"position: one of {', '.join(POSITIONS)} or a number 0.1..0.9")
     if kind == "int":
         limits = {"size": (16, 220), "stroke_width": (0, 20), "max_words": (1, 12)}[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not limits[0] <= value <= limits[1]:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not limits[0] <= value <= limits[1]
+        ):
             raise ValueError(f"{key}: an integer from {limits[0]} to {limits[1]}")
     if kind == "bool" and not isinstance(value, bool):
         raise ValueError(f"{key}: true or false")
@@ -109,8 +201,11 @@ def _fraction(value) -> bool:
 
 def position_fraction(style: CaptionStyle) -> float:
     """Vertical centre of the caption block as a fraction of the frame height."""
-    return POSITIONS.get(style.position, style.position) if isinstance(style.position, str) \
+    return (
+        POSITIONS.get(style.position, style.position)
+        if isinstance(style.position, str)
         else float(style.position)
+    )
 
 
 def rgba(colour: str) -> tuple[int, int, int, int]:

@@ -1,11 +1,12 @@
 """Billing cycles: a cycle starts on the workspace's billing day, clamped to month end."""
+
 import calendar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def _anchor(year: int, month: int, billing_day: int) -> datetime:
     day = min(billing_day, calendar.monthrange(year, month)[1])
-    return datetime(year, month, day, tzinfo=timezone.utc)
+    return datetime(year, month, day, tzinfo=UTC)
 
 
 def _shift(year: int, month: int, by: int) -> tuple[int, int]:
@@ -15,7 +16,7 @@ def _shift(year: int, month: int, by: int) -> tuple[int, int]:
 
 def cycle_containing(moment: datetime, billing_day: int) -> tuple[datetime, datetime]:
     """(start, end) of the cycle that contains `moment`; end is the next refresh."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     start = _anchor(moment.year, moment.month, billing_day)
     if start > moment:
         start = _anchor(*_shift(moment.year, moment.month, -1), billing_day)

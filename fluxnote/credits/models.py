@@ -6,13 +6,14 @@ Projection invariants, kept by CHECK constraints and by services.py:
 The in-flight and used counts are derived from the holds (services.balances), so a
 capture never writes the balance row.
 """
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fluxnote.extensions import db
-from fluxnote.models import UTCDateTime, utcnow
+from fluxnote.sqltypes import UTCDateTime, utcnow
 
 
 class CreditBalance(db.Model):
@@ -33,8 +34,10 @@ class CreditHold(db.Model):
     """One reserved credit for one generated asset; resolved at most once."""
 
     __tablename__ = "credit_holds"
-    __table_args__ = (UniqueConstraint("workspace_id", "ref"),
-                      Index("ix_credit_holds_workspace_id_state", "workspace_id", "state"))
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "ref"),
+        Index("ix_credit_holds_workspace_id_state", "workspace_id", "state"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
     kind: Mapped[str] = mapped_column(String(10))
@@ -89,8 +92,11 @@ def create_append_only_triggers(connection) -> None:
         connection.exec_driver_sql(sql)
 
 
-event.listen(LedgerEntry.__table__, "after_create",
-             lambda _table, connection, **_kw: create_append_only_triggers(connection))
+event.listen(
+    LedgerEntry.__table__,
+    "after_create",
+    lambda _table, connection, **_kw: create_append_only_triggers(connection),
+)
 
 
 class AppendOnlyError(Exception):

@@ -1,15 +1,21 @@
-"""What the dashboard shows: balances, usage per member and per day, pace forecast."""
+"""What the dashboard shows: recent videos, balances, usage per member and per day, pace
+forecast."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from fluxnote.accounts.models import User, Workspace
-from fluxnote.billing.plans import KINDS, all_plans, get_plan
+from fluxnote.assets.models import Asset
 from fluxnote.credits import services as credits
 from fluxnote.credits.models import LedgerEntry
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
+from fluxnote.plans import KINDS, all_plans, cheapest_covering, get_plan
+from fluxnote.renders.models import Render
+from fluxnote.renders.services import latest_playable
+from fluxnote.sqltypes import utcnow
+from fluxnote.studio.models import Project
 
 
 @dataclass
@@ -29,11 +35,13 @@ def overview(workspace: Workspace, now: datetime | None = None) -> dict:
     result = {}
     for kind in KINDS:
         bal = snap[kind]
-        result[kind] = dict(bal, cost_per=plan.cost_per(kind),
-                            forecast=forecast(kind, bal, plan.id, now),
-                            members=member_usage(workspace.id, kind, bal["cycle_start"]),
-                            history=daily_usage(workspace.id, kind, bal["cycle_start"],
-                                                bal["resets_at"], now))
+        result[kind] = dict(
+            bal,
+            cost_per=plan.cost_per(kind),
+            forecast=forecast(kind, bal, plan.id, now),
+            members=member_usage(workspace.id, kind, bal["cycle_start"]),
+            history=daily_usage(workspace.id, kind, bal["cycle_start"], bal["resets_at"], now),
+        )
     return result
 
 
@@ -49,9 +57,12 @@ def forecast(kind: str, bal: dict, plan_id: str, now: datetime) -> Forecast:
     if rate == 0 or projected <= bal["allowance"]:
         return Forecast(spent, projected, None, None, early)
     runs_out = bal["cycle_start"] + timedelta(seconds=bal["allowance"] / rate)
-    better = next((p for p in all_plans() if p.allowance(kind) >= projected
-                   and p.price_monthly > get_plan(plan_id).price_monthly), None)
-    suggestion = f"{better.name} would cover you" if better else "even Max would not cover this pace"
+    better = cheapest_covering(kind, projected, plan_id)
+    suggestion = (
+        f"{better.name} would cover you"
+        if better
+        else f"even {max(all_plans(), key=lambda p: p.price_monthly).name} would not cover this pace"
+    )
     return Forecast(spent, projected, max(runs_out, now), suggestion, early)
 
 
@@ -60,9 +71,15 @@ def member_usage(workspace_id: int, kind: str, since: datetime) -> list[tuple[st
     rows = db.session.execute(
         select(User.email, func.count(LedgerEntry.id))
         .join(User, User.id == LedgerEntry.user_id)
-        .where(LedgerEntry.workspace_id == workspace_id, LedgerEntry.kind == kind,
-               LedgerEntry.entry_type == "capture", LedgerEntry.cycle_start == since)
-        .group_by(User.email).order_by(func.count(LedgerEntry.id).desc())).all()
+        .where(
+            LedgerEntry.workspace_id == workspace_id,
+            LedgerEntry.kind == kind,
+            LedgerEntry.entry_type == "capture",
+            LedgerEntry.cycle_start == since,
+        )
+        .group_by(User.email)
+        .order_by(func.count(LedgerEntry.id).desc())
+    ).all()
     return [(email, n) for email, n in rows]
 
 
@@ -74,16 +91,21 @@ class Day:
     future: bool
 
 
-def daily_usage(workspace_id: int, kind: str, since: datetime, until: datetime,
-                now: datetime) -> list[Day]:
+def daily_usage(
+    workspace_id: int, kind: str, since: datetime, until: datetime, now: datetime
+) -> list[Day]:
     """Captured credits per day over the whole cycle; days after today are `future`.
 
     `height` (4–100 px) scales each day against the busiest day, for the bar chart.
     """
     stamps = db.session.scalars(
-        select(LedgerEntry.created_at)
-        .where(LedgerEntry.workspace_id == workspace_id, LedgerEntry.kind == kind,
-               LedgerEntry.entry_type == "capture", LedgerEntry.cycle_start == since)).all()
+        select(LedgerEntry.created_at).where(
+            LedgerEntry.workspace_id == workspace_id,
+            LedgerEntry.kind == kind,
+            LedgerEntry.entry_type == "capture",
+            LedgerEntry.cycle_start == since,
+        )
+    ).all()
     counts: dict[date, int] = {}
     for stamp in stamps:
         counts[stamp.date()] = counts.get(stamp.date(), 0) + 1
@@ -94,3 +116,40 @@ def daily_usage(workspace_id: int, kind: str, since: datetime, until: datetime,
         days.append(Day(f"{day:%b} {day.day}", n, 4 + round(96 * n / peak), day > now.date()))
         day += timedelta(days=1)
     return days
+
+
+@dataclass
+class RecentVideo:
+    """A project on the dashboard: its newest finished render (if any) and a thumbnail
+    source (the render's poster, else the first scene's image, else None)."""
+
+    project: Project
+    render: Render | None
+    thumb_asset_id: int | None
+
+
+def recent_videos(workspace_id: int, limit: int = 6) -> list[RecentVideo]:
+    """The workspace's newest projects, each with what the dashboard card shows."""
+    projects = db.session.scalars(
+        select(Project)
+        .where(Project.workspace_id == workspace_id)
+        .order_by(Project.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        RecentVideo(p, latest_playable(workspace_id, p.id), _first_image(workspace_id, p))
+        for p in projects
+    ]
+
+
+def _first_image(workspace_id: int, project: Project) -> int | None:
+    """The first scene (in play order) whose visual is an image."""
+    ids = [s.asset_id for s in project.scenes if s.asset_id]
+    images = set(
+        db.session.scalars(
+            select(Asset.id).where(
+                Asset.workspace_id == workspace_id, Asset.id.in_(ids), Asset.kind == "image"
+            )
+        )
+    )
+    return next((i for i in ids if i in images), None)

@@ -1,4 +1,5 @@
 """Generations API: submit (202), read, cancel. Errors use the API error shape."""
+
 import hashlib
 
 from flask import request
@@ -8,58 +9,92 @@ from fluxnote.api import openapi
 from fluxnote.api.auth import api_blueprint
 from fluxnote.credits.services import InsufficientCredits
 from fluxnote.errors import ApiError
-from fluxnote.extensions import limiter
-from fluxnote.generation import services
-from fluxnote.catalog.services import all_models
-from fluxnote.generation.validation import MAX_INT, MAX_VARIATIONS, PROMPT_MAX, InvalidRequest
+from fluxnote.extensions import db, limiter
+from fluxnote.generation import services, validation
+from fluxnote.generation.validation import InvalidRequest
+from fluxnote.media.frames import ASPECTS
 
 bp = api_blueprint("generation_api", __name__)
 
-GENERATION = openapi.schema("Generation", {
-    "type": "object", "required": ["id", "kind", "model", "status", "credit", "created_at"],
-    "properties": {
-        "id": {"type": "integer"}, "kind": {"enum": ["image", "video"]},
-        "model": {"type": "string"}, "engine": {"type": "string"},
-        "status": {"enum": ["queued", "running", "succeeded", "failed", "canceled"]},
-        "credit": {"enum": ["reserved", "captured", "released"]},
-        "prompt": {"type": "string"}, "aspect": {"enum": ["9:16", "16:9", "1:1"]},
-        "duration_s": {"type": "integer"}, "source_asset_id": {"type": "integer"},
-        "project_id": {"type": "integer"}, "asset_id": {"type": "integer"},
-        "error": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
-        "finished_at": {"type": "string", "format": "date-time"},
-        "variation_ids": {"type": "array", "items": {"type": "integer"}}}})
-NEW_GENERATION = openapi.schema("NewGeneration", {
-    "type": "object", "required": ["kind", "model", "prompt"], "additionalProperties": False,
-    "properties": {
-        "kind": {"enum": ["image", "video"]},
-        "model": {"enum": [m.id for m in all_models()],
-                  "description": "A model id of GET /api/v1/models of the same kind"},
-        "prompt": {"type": "string", "minLength": 1, "maxLength": PROMPT_MAX, "pattern": "\\S"},
-        "duration_s": {"type": "integer", "minimum": 1,
-                       "maximum": max(m.max_duration_s or 0 for m in all_models()),
-                       "description": "Video only; up to the model's max_duration_s"},
-        "source_asset_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT,
-                            "description": "An image asset of this workspace (video only)"},
-        "project_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
-        "aspect": {"enum": ["9:16", "16:9", "1:1"]},
-        "variations": {"type": "integer", "minimum": 1, "maximum": MAX_VARIATIONS}}})
+GENERATION = openapi.schema(
+    "Generation",
+    {
+        "type": "object",
+        "required": ["id", "kind", "model", "status", "credit", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"enum": ["image", "video"]},
+            "model": {"type": "string"},
+            "engine": {"type": "string"},
+            "status": {"enum": ["queued", "running", "succeeded", "failed", "canceled"]},
+            "credit": {"enum": ["reserved", "captured", "released"]},
+            "prompt": {"type": "string"},
+            "aspect": {"enum": list(ASPECTS)},
+            "duration_s": {"type": "integer"},
+            "source_asset_id": {"type": "integer"},
+            "project_id": {"type": "integer"},
+            "asset_id": {"type": "integer"},
+            "error": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "finished_at": {"type": "string", "format": "date-time"},
+            "variation_ids": {"type": "array", "items": {"type": "integer"}},
+            "notice": {
+                "type": "string",
+                "description": "Present when the model cannot frame `aspect`: it is generated "
+                "at the model's nearest aspect and centre-cropped in the render",
+            },
+        },
+    },
+)
+NEW_GENERATION = openapi.schema("NewGeneration", validation.SCHEMA)
 _ID = [{"name": "generation_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-openapi.document("/api/v1/generations", "post", {
-    "summary": "Start a generation (reserves 1 credit per variation at once)",
-    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                    "schema": {"type": "string", "maxLength": 200}}],
-    "requestBody": {"required": True, "content": {"application/json": {"schema": NEW_GENERATION}}},
-    "responses": {"202": openapi.json_response("Accepted", GENERATION),
-                  **openapi.error_responses(400, 401, 402, 409, 422, 429)}})
-openapi.document("/api/v1/generations/{generation_id}", "get", {
-    "summary": "A generation's status and credit state", "parameters": _ID,
-    "responses": {"200": openapi.json_response("Generation", GENERATION),
-                  **openapi.error_responses(401, 404)}})
-openapi.document("/api/v1/generations/{generation_id}/cancel", "post", {
-    "summary": "Cancel a queued or running generation (its credit is released)",
-    "parameters": _ID,
-    "responses": {"200": openapi.json_response("Generation", GENERATION),
-                  **openapi.error_responses(401, 404)}})
+openapi.document(
+    "/api/v1/generations",
+    "post",
+    {
+        "summary": "Start a generation (reserves 1 credit per variation at once)",
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": NEW_GENERATION}},
+        },
+        "responses": {
+            "202": openapi.json_response("Accepted", GENERATION),
+            **openapi.error_responses(400, 401, 402, 409, 422, 429),
+        },
+    },
+)
+openapi.document(
+    "/api/v1/generations/{generation_id}",
+    "get",
+    {
+        "summary": "A generation's status and credit state",
+        "parameters": _ID,
+        "responses": {
+            "200": openapi.json_response("Generation", GENERATION),
+            **openapi.error_responses(401, 404),
+        },
+    },
+)
+openapi.document(
+    "/api/v1/generations/{generation_id}/cancel",
+    "post",
+    {
+        "summary": "Cancel a queued or running generation (its credit is released)",
+        "parameters": _ID,
+        "responses": {
+            "200": openapi.json_response("Generation", GENERATION),
+            **openapi.error_responses(401, 404),
+        },
+    },
+)
 
 
 def _rate_key() -> str:
@@ -70,21 +105,25 @@ def _rate_key() -> str:
 @bp.post("/generations")
 @limiter.limit("120 per minute", key_func=_rate_key)
 def create_generation():
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "Send a JSON object (Content-Type: application/json).")
+    body = openapi.json_body()
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key and len(key) > 200:
         raise ApiError(400, "Idempotency-Key is longer than 200 characters.")
     try:
         gens = services.submit(current_workspace(), current_actor().id, body, key)
+        db.session.commit()
     except InvalidRequest as exc:
         raise ApiError(422, exc.message, field=exc.field) from None
     except services.IdempotencyConflict as exc:
         raise ApiError(409, str(exc)) from None
     except InsufficientCredits as exc:
-        raise ApiError(402, str(exc), kind=exc.kind, remaining=exc.remaining,
-                       resets_at=exc.resets_at.isoformat()) from None
+        raise ApiError(
+            402,
+            str(exc),
+            kind=exc.kind,
+            remaining=exc.remaining,
+            resets_at=exc.resets_at.isoformat(),
+        ) from None
     return {**gens[0].to_json(), "variation_ids": [gen.id for gen in gens]}, 202
 
 
@@ -105,4 +144,5 @@ def generation_detail(generation_id: int):
 def cancel_generation(generation_id: int):
     _generation_or_404(generation_id)
     gen = services.cancel(current_workspace().id, generation_id)
+    db.session.commit()
     return {**gen.to_json(), "variation_ids": services.batch_of(gen)}

@@ -5,6 +5,7 @@ duplicate job does nothing), commits, calls the provider outside any transaction
 then settles the result or records the provider's job id and waits for its webhook
 or the sweeper's poll. `cancel_at_provider` stops a canceled generation's provider job.
 """
+
 import logging
 
 from flask import current_app
@@ -15,11 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from fluxnote.assets.services import get_asset, local_path
 from fluxnote.catalog.services import get_model
 from fluxnote.extensions import db
-from fluxnote.generation import settle
+from fluxnote.generation import services, settle
 from fluxnote.generation.models import Generation, ProviderEvent
-from fluxnote.generation.services import enqueue
-from fluxnote.models import utcnow
 from fluxnote.providers.base import GenerationRequest, ProviderError, ProviderResult
+from fluxnote.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -49,9 +49,11 @@ def run_generation(generation_id: int) -> None:
 
 def _take(generation_id: int) -> bool:
     result = db.session.execute(
-        update(Generation).where(Generation.id == generation_id, Generation.status == "queued")
+        update(Generation)
+        .where(Generation.id == generation_id, Generation.status == "queued")
         .values(status="running", started_at=utcnow(), attempts=Generation.attempts + 1)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return result.rowcount == 1
 
@@ -59,11 +61,17 @@ def _take(generation_id: int) -> bool:
 def requeue(generation_id: int) -> bool:
     """Put a running generation back in its queue (after the commit); False if it moved on."""
     result = db.session.execute(
-        update(Generation).where(Generation.id == generation_id, Generation.status == "running",
-                                 Generation.provider_job_id.is_(None))
-        .values(status="queued").execution_options(synchronize_session=False))
+        update(Generation)
+        .where(
+            Generation.id == generation_id,
+            Generation.status == "running",
+            Generation.provider_job_id.is_(None),
+        )
+        .values(status="queued")
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount == 1:
-        enqueue(db.session.get(Generation, generation_id, populate_existing=True))
+        services.enqueue(db.session.get(Generation, generation_id, populate_existing=True))
     db.session.commit()
     return result.rowcount == 1
 
@@ -71,11 +79,23 @@ def requeue(generation_id: int) -> bool:
 def _request(gen: Generation) -> GenerationRequest:
     model = get_model(gen.model)
     source = get_asset(gen.workspace_id, gen.source_asset_id) if gen.source_asset_id else None
-    webhook = None if model.offline else f"{current_app.config['PUBLIC_URL'].rstrip('/')}/webhooks/{gen.provider}"
-    return GenerationRequest(kind=gen.kind, model=model.provider_model, prompt=gen.prompt,
-                             aspect=gen.aspect, duration_s=gen.duration_s,
-                             source_image=local_path(source) if source else None,
-                             seed=gen.id, webhook_url=webhook)
+    webhook = (
+        None
+        if model.offline
+        else f"{current_app.config['PUBLIC_URL'].rstrip('/')}/webhooks/{gen.provider}"
+    )
+    aspect = model.native_aspect(gen.aspect, with_image=source is not None)
+    return GenerationRequest(
+        kind=gen.kind,
+        model=model.provider_model,
+        prompt=gen.prompt,
+        aspect=aspect,
+        size=model.resolutions[model.aspects.index(aspect)] if aspect in model.aspects else None,
+        duration_s=gen.duration_s,
+        source_image=local_path(source) if source else None,
+        seed=gen.id,
+        webhook_url=webhook,
+    )
 
 
 def poll_generation(generation_id: int) -> bool:
@@ -93,7 +113,9 @@ def poll_generation(generation_id: int) -> bool:
     gen.polled_at = utcnow()
     db.session.commit()
     try:
-        result = settle.provider_for(provider_id).poll(job, model=model.provider_model if model else None)
+        result = settle.provider_for(provider_id).poll(
+            job, model=model.provider_model if model else None
+        )
     except ProviderError as exc:
         if exc.retryable:
             return False
@@ -110,9 +132,13 @@ def settle_event(event_row_id: int) -> bool:
         return False
     if not event.verified:
         return poll_generation(event.generation_id)
-    result = ProviderResult(status=event.status, provider_job_id=event.provider_job_id,
-                            output_url=event.output_url, error=event.error,
-                            moderated=event.moderated)
+    result = ProviderResult(
+        status=event.status,
+        provider_job_id=event.provider_job_id,
+        output_url=event.output_url,
+        error=event.error,
+        moderated=event.moderated,
+    )
     generation_id = event.generation_id
     db.session.rollback()
     return settle.apply_provider_result(generation_id, result)
@@ -138,17 +164,26 @@ def cancel_at_provider(generation_id: int) -> None:
         current = get_current_job()
         if exc.retryable and current is not None and current.retries_left:
             raise
-        log.warning("generation %s: %s did not cancel job %s: %s", generation_id, provider_id, job, exc)
+        log.warning(
+            "generation %s: %s did not cancel job %s: %s", generation_id, provider_id, job, exc
+        )
         _record_cancel(generation_id, provider_id, job, str(exc) or "cancel failed")
         return
     _record_cancel(generation_id, provider_id, job, None)
 
 
 def _record_cancel(generation_id: int, provider_id: str, job: str, error: str | None) -> None:
-    db.session.add(ProviderEvent(provider=provider_id, event_id=f"cancel:{job}"[:200],
-                                 provider_job_id=job, generation_id=generation_id, verified=True,
-                                 status="failed" if error else "canceled",
-                                 error=error[:500] if error else None))
+    db.session.add(
+        ProviderEvent(
+            provider=provider_id,
+            event_id=f"cancel:{job}"[:200],
+            provider_job_id=job,
+            generation_id=generation_id,
+            verified=True,
+            status="failed" if error else "canceled",
+            error=error[:500] if error else None,
+        )
+    )
     try:
         db.session.commit()
     except IntegrityError:  # a re-run of this job: the first outcome stays

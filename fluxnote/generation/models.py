@@ -1,15 +1,17 @@
 """A generation (the database row is the truth) and the provider events already seen."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fluxnote.catalog.services import get_model
 from fluxnote.credits.models import CreditHold
 from fluxnote.extensions import db
-from fluxnote.models import UTCDateTime, utcnow
+from fluxnote.media.frames import DEFAULT_ASPECT
+from fluxnote.sqltypes import UTCDateTime, utcnow
 
 IN_FLIGHT = ("queued", "running")
-FINISHED = ("succeeded", "failed", "canceled")
 CREDIT_STATE = {"held": "reserved", "captured": "captured", "released": "released"}
 
 
@@ -32,7 +34,7 @@ class Generation(db.Model):
     provider: Mapped[str] = mapped_column(String(20))
     engine: Mapped[str] = mapped_column(String(80))
     prompt: Mapped[str] = mapped_column(Text)
-    aspect: Mapped[str] = mapped_column(String(5), default="9:16")
+    aspect: Mapped[str] = mapped_column(String(5), default=DEFAULT_ASPECT)
     duration_s: Mapped[int | None] = mapped_column()
     source_asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"))
     project_id: Mapped[int | None] = mapped_column(index=True)
@@ -65,15 +67,35 @@ class Generation(db.Model):
         return self.status in IN_FLIGHT
 
     def to_json(self) -> dict:
-        body = {"id": self.id, "kind": self.kind, "model": self.model, "engine": self.engine,
-                "status": self.status, "credit": self.credit, "prompt": self.prompt,
-                "aspect": self.aspect, "created_at": self.created_at.isoformat()}
+        body = {
+            "id": self.id,
+            "kind": self.kind,
+            "model": self.model,
+            "engine": self.engine,
+            "status": self.status,
+            "credit": self.credit,
+            "prompt": self.prompt,
+            "aspect": self.aspect,
+            "created_at": self.created_at.isoformat(),
+        }
         for name in ("duration_s", "source_asset_id", "project_id", "asset_id", "error"):
             if getattr(self, name) is not None:
                 body[name] = getattr(self, name)
         if self.finished_at:
             body["finished_at"] = self.finished_at.isoformat()
+        notice = self.notice
+        if notice:
+            body["notice"] = notice
         return body
+
+    @property
+    def notice(self) -> str | None:
+        """What the studio must tell about the result's shape (it will be cropped to the
+        asked aspect in the render), or None when the model frames it as asked."""
+        model = get_model(self.model)
+        if model is None:
+            return None
+        return model.fit_notice(self.aspect, with_image=self.source_asset_id is not None)
 
 
 class ProviderEvent(db.Model):

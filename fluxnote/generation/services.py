@@ -6,6 +6,7 @@ on `priority` for workspaces whose plan has the priority queue, else on `default
 Cancel releases the credit at once and, after its commit, sends a job that stops the
 work at the provider, so the request never waits on one.
 """
+
 import hashlib
 import json
 import uuid
@@ -17,18 +18,17 @@ from sqlalchemy.exc import IntegrityError
 
 from fluxnote.accounts.models import Workspace
 from fluxnote.assets.models import Asset
-from fluxnote.billing.plans import get_plan
 from fluxnote.credits.services import release, reserve
-from fluxnote.extensions import db
+from fluxnote.extensions import db, savepoint
+from fluxnote.generation import jobs
 from fluxnote.generation.models import IN_FLIGHT, Generation
-from fluxnote.generation.validation import MAX_INT, GenerationSpec, validate
-from fluxnote.models import utcnow
+from fluxnote.generation.validation import GenerationSpec, validate
+from fluxnote.plans import get_plan
+from fluxnote.sqltypes import MAX_INT, utcnow
 from fluxnote.tasks import enqueue_after_commit
 
 DEADLINE = {"image": timedelta(minutes=15), "video": timedelta(minutes=60)}
 JOB_TIMEOUT = {"image": 240, "video": 540}
-RUN_JOB = "fluxnote.generation.jobs.run_generation"
-CANCEL_JOB = "fluxnote.generation.jobs.cancel_at_provider"
 CANCEL_RETRIES = 3
 
 
@@ -37,64 +37,86 @@ class IdempotencyConflict(Exception):
 
 
 def request_hash(body: object) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
-                                     default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
 
 
-def submit(workspace: Workspace, user_id: int | None, body: object,
-           idempotency_key: str | None = None) -> list[Generation]:
-    """Validate, reserve, insert and (after the commit) enqueue; returns the generations.
+def submit(
+    workspace: Workspace, user_id: int | None, body: object, idempotency_key: str | None = None
+) -> list[Generation]:
+    """Validate, reserve and insert in the caller's transaction (flushed, not committed);
+    each generation's job is sent once the caller commits. Returns the generations.
 
     With an `idempotency_key` already used in this workspace, returns that request's
     generations untouched (same body) or raises IdempotencyConflict (other body).
-    Raises InvalidRequest or InsufficientCredits; on any error nothing is written.
+    Raises InvalidRequest or InsufficientCredits; the writes run in a savepoint, so on
+    any error nothing is written and the caller's transaction is left as it was.
     """
     digest = request_hash(body)
+    if idempotency_key and (done := _by_key(workspace.id, idempotency_key)):
+        return _replay(done, digest)
+    spec = validate(workspace.id, body)
     try:
-        if idempotency_key and (done := _by_key(workspace.id, idempotency_key)):
-            return _replay(done, digest)
-        spec = validate(workspace.id, body)
-        generations = _create(workspace, user_id, spec, idempotency_key, digest)
-        db.session.commit()
-        return generations
-    except IntegrityError:
-        db.session.rollback()
+        with savepoint():
+            return _create(workspace, user_id, spec, idempotency_key, digest)
+    except IntegrityError:  # the same key, committed by a concurrent request meanwhile
         done = _by_key(workspace.id, idempotency_key) if idempotency_key else []
         if not done:
             raise
         return _replay(done, digest)
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _by_key(workspace_id: int, key: str) -> list[Generation]:
-    return list(db.session.scalars(select(Generation).where(
-        Generation.workspace_id == workspace_id, Generation.idempotency_key == key)
-        .order_by(Generation.variation)))
+    return list(
+        db.session.scalars(
+            select(Generation)
+            .where(Generation.workspace_id == workspace_id, Generation.idempotency_key == key)
+            .order_by(Generation.variation)
+        )
+    )
 
 
 def _replay(done: list[Generation], digest: str) -> list[Generation]:
-    db.session.rollback()
     if done[0].request_hash != digest:
         raise IdempotencyConflict("This Idempotency-Key was used with a different request.")
     return done
 
 
-def _create(workspace: Workspace, user_id: int | None, spec: GenerationSpec,
-            idempotency_key: str | None, digest: str) -> list[Generation]:
+def _create(
+    workspace: Workspace,
+    user_id: int | None,
+    spec: GenerationSpec,
+    idempotency_key: str | None,
+    digest: str,
+) -> list[Generation]:
     model, batch, now = spec.model, uuid.uuid4().hex, utcnow()
     queue = get_plan(workspace.plan).queue
     holds = reserve(workspace.id, model.kind, f"gen:{batch}", user_id, count=spec.variations)
     generations = []
     for variation, hold in enumerate(holds):
-        gen = Generation(workspace_id=workspace.id, user_id=user_id, kind=model.kind,
-                         model=model.id, provider=model.provider, engine=model.name,
-                         prompt=spec.prompt, aspect=spec.aspect, duration_s=spec.duration_s,
-                         source_asset_id=spec.source_asset_id, project_id=spec.project_id,
-                         batch=batch, variation=variation, status="queued", hold_id=hold.id,
-                         queue=queue, idempotency_key=idempotency_key, request_hash=digest,
-                         deadline=now + DEADLINE[model.kind], created_at=now)
+        gen = Generation(
+            workspace_id=workspace.id,
+            user_id=user_id,
+            kind=model.kind,
+            model=model.id,
+            provider=model.provider,
+            engine=model.name,
+            prompt=spec.prompt,
+            aspect=spec.aspect,
+            duration_s=spec.duration_s,
+            source_asset_id=spec.source_asset_id,
+            project_id=spec.project_id,
+            batch=batch,
+            variation=variation,
+            status="queued",
+            hold_id=hold.id,
+            queue=queue,
+            idempotency_key=idempotency_key,
+            request_hash=digest,
+            deadline=now + DEADLINE[model.kind],
+            created_at=now,
+        )
         db.session.add(gen)
         db.session.flush()
         gen.job_id = f"generation-{gen.id}"
@@ -105,16 +127,30 @@ def _create(workspace: Workspace, user_id: int | None, spec: GenerationSpec,
 
 def enqueue(gen: Generation) -> None:
     """Send the generation's job to its queue once the current transaction commits."""
-    enqueue_after_commit(gen.queue, RUN_JOB, gen.id, job_id=gen.job_id,
-                         job_timeout=JOB_TIMEOUT[gen.kind], result_ttl=600, failure_ttl=86400)
+    enqueue_after_commit(
+        gen.queue,
+        jobs.run_generation,
+        gen.id,
+        job_id=gen.job_id,
+        job_timeout=JOB_TIMEOUT[gen.kind],
+        result_ttl=600,
+        failure_ttl=86400,
+    )
 
 
 def enqueue_provider_cancel(generation_id: int, queue: str) -> None:
     """Send the job that stops the generation's work at its provider, once the current
     transaction commits. A retryable provider failure is retried CANCEL_RETRIES times,
     at once: interval retries would need an RQ scheduler, and the workers run none."""
-    enqueue_after_commit(queue, CANCEL_JOB, generation_id, job_id=f"cancel-{generation_id}",
-                         retry=Retry(max=CANCEL_RETRIES), job_timeout=120, failure_ttl=86400)
+    enqueue_after_commit(
+        queue,
+        jobs.cancel_at_provider,
+        generation_id,
+        job_id=f"cancel-{generation_id}",
+        retry=Retry(max=CANCEL_RETRIES),
+        job_timeout=120,
+        failure_ttl=86400,
+    )
 
 
 def get_generation(workspace_id: int, generation_id: int) -> Generation | None:
@@ -127,20 +163,36 @@ def get_generation(workspace_id: int, generation_id: int) -> Generation | None:
 
 def recent(workspace_id: int, limit: int = 24) -> list[Generation]:
     """The workspace's latest generations, newest first."""
-    return list(db.session.scalars(select(Generation).where(Generation.workspace_id == workspace_id)
-                                   .order_by(Generation.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Generation)
+            .where(Generation.workspace_id == workspace_id)
+            .order_by(Generation.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def source_images(workspace_id: int, limit: int = 50) -> list[Asset]:
     """Image assets (generated or uploaded) that can start an image-to-video generation."""
-    return list(db.session.scalars(select(Asset).where(Asset.workspace_id == workspace_id,
-                                                       Asset.kind == "image")
-                                   .order_by(Asset.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Asset)
+            .where(Asset.workspace_id == workspace_id, Asset.kind == "image")
+            .order_by(Asset.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def batch_of(gen: Generation) -> list[int]:
-    return list(db.session.scalars(select(Generation.id).where(Generation.batch == gen.batch)
-                                   .order_by(Generation.variation)))
+    return list(
+        db.session.scalars(
+            select(Generation.id)
+            .where(Generation.batch == gen.batch)
+            .order_by(Generation.variation)
+        )
+    )
 
 
 def cancel(workspace_id: int, generation_id: int) -> Generation | None:
@@ -154,13 +206,15 @@ def cancel(workspace_id: int, generation_id: int) -> Generation | None:
     if gen is None:
         return None
     row = db.session.execute(
-        update(Generation).where(Generation.id == gen.id, Generation.status.in_(IN_FLIGHT))
+        update(Generation)
+        .where(Generation.id == gen.id, Generation.status.in_(IN_FLIGHT))
         .values(status="canceled", error="Canceled.", finished_at=utcnow())
         .returning(Generation.hold_id, Generation.provider_job_id, Generation.queue)
-        .execution_options(synchronize_session=False)).one_or_none()
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
     if row is not None:
         release(row.hold_id, reason="generation canceled")
         if row.provider_job_id:  # only queue providers record one while in flight
             enqueue_provider_cancel(gen.id, row.queue)
-    db.session.commit()
+    db.session.flush()
     return get_generation(workspace_id, generation_id)

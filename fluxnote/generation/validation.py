@@ -1,14 +1,53 @@
-"""Turning a generation request body (API JSON or studio form) into a checked spec."""
+"""Turning a generation request body (API JSON or studio form) into a checked spec.
+
+The body's shape is checked against `SCHEMA`, the schema the OpenAPI document publishes
+for POST /api/v1/generations; what it means (model, duration, source) is checked here.
+"""
+
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
+from fluxnote.api.openapi import BodyError, check_body
 from fluxnote.assets.services import get_asset
-from fluxnote.catalog.services import ASPECTS, KINDS, CatalogModel, get_model, unavailable_reason
+from fluxnote.catalog.services import (
+    CatalogModel,
+    all_models,
+    get_model,
+    retired_reason,
+    unavailable_reason,
+)
+from fluxnote.extensions import db
+from fluxnote.media.frames import ASPECTS, DEFAULT_ASPECT
+from fluxnote.plans import KINDS
+from fluxnote.sqltypes import MAX_INT
 
 PROMPT_MAX = 2000
 MAX_VARIATIONS = 4
-MAX_INT = 2**31 - 1  # ids are 32-bit integer columns
-FIELDS = {"kind": str, "model": str, "prompt": str, "duration_s": int, "source_asset_id": int,
-          "project_id": int, "aspect": str, "variations": int}
+_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_INT}
+SCHEMA = {
+    "type": "object",
+    "required": ["kind", "model", "prompt"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"enum": list(KINDS)},
+        "model": {
+            "type": "string",
+            "description": "A model id of GET /api/v1/models of the same kind",
+        },
+        "prompt": {"type": "string", "minLength": 1, "maxLength": PROMPT_MAX, "pattern": "\\S"},
+        "duration_s": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": max(m.max_duration_s or 0 for m in all_models()),
+            "description": "Video only; up to the model's max_duration_s",
+        },
+        "source_asset_id": {**_ID, "description": "An image asset of this workspace (video only)"},
+        "project_id": _ID,
+        "aspect": {"enum": list(ASPECTS)},
+        "variations": {"type": "integer", "minimum": 1, "maximum": MAX_VARIATIONS},
+    },
+}
 
 
 class InvalidRequest(Exception):
@@ -34,55 +73,32 @@ def validate(workspace_id: int, body: object) -> GenerationSpec:
     """Check a request body against the catalogue and the workspace's assets.
 
     Raises InvalidRequest naming the first bad field: unknown fields, wrong types, an
-    unknown, unavailable or wrong-kind model, an empty or over-long prompt, a duration
-    over the model's maximum, a source that is not an image of this workspace.
+    unknown, retired, unavailable or wrong-kind model, an empty or over-long prompt, a duration
+    over the model's maximum, a source that is not an image of this workspace, a
+    project_id that is not a project of this workspace.
     """
-    body = _typed(body)
+    try:
+        body = {k: v for k, v in check_body(SCHEMA, body).items() if v is not None}
+    except BodyError as exc:
+        raise InvalidRequest(exc.field, exc.message) from None
     model = _model(body)
-    prompt = body["prompt"].strip() if "prompt" in body else ""
-    if not prompt:
-        raise InvalidRequest("prompt", "Write a prompt.")
-    if len(prompt) > PROMPT_MAX:
-        raise InvalidRequest("prompt", f"The prompt is {len(prompt)} characters; the limit is {PROMPT_MAX}.")
-    aspect = body.get("aspect", "9:16")
-    if aspect not in ASPECTS:
-        raise InvalidRequest("aspect", f"Aspect must be one of {', '.join(ASPECTS)}.")
-    variations = body.get("variations", 1)
-    if not 1 <= variations <= MAX_VARIATIONS:
-        raise InvalidRequest("variations", f"Ask for 1 to {MAX_VARIATIONS} variations.")
-    project_id = body.get("project_id")
-    if project_id is not None and project_id < 1:
-        raise InvalidRequest("project_id", "Unknown project.")
-    return GenerationSpec(model, prompt, aspect, _duration(model, body.get("duration_s")),
-                          _source(workspace_id, model, body.get("source_asset_id")),
-                          project_id, variations)
-
-
-def _typed(body: object) -> dict:
-    if not isinstance(body, dict):
-        raise InvalidRequest(None, "The body must be a JSON object.")
-    for name, value in body.items():
-        if name not in FIELDS:
-            raise InvalidRequest(name, f"Unknown field {name!r}.")
-        expected = FIELDS[name]
-        if value is None and name in ("duration_s", "source_asset_id", "project_id"):
-            continue
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise InvalidRequest(name, f"{name} must be {'a string' if expected is str else 'an integer'}.")
-        if expected is int and not -MAX_INT <= value <= MAX_INT:
-            raise InvalidRequest(name, f"{name} is out of range.")
-        if expected is str and "\x00" in value:
-            raise InvalidRequest(name, f"{name} contains a NUL character.")
-    for name in ("kind", "model", "prompt"):
-        if name not in body:
-            raise InvalidRequest(name, f"{name} is required.")
-    return {k: v for k, v in body.items() if v is not None}
+    return GenerationSpec(
+        model,
+        body["prompt"].strip(),
+        body.get("aspect", DEFAULT_ASPECT),
+        _duration(model, body.get("duration_s")),
+        _source(workspace_id, model, body.get("source_asset_id")),
+        _project(workspace_id, body.get("project_id")),
+        body.get("variations", 1),
+    )
 
 
 def _model(body: dict) -> CatalogModel:
-    if body["kind"] not in KINDS:
-        raise InvalidRequest("kind", "kind must be \"image\" or \"video\".")
     model = get_model(body["model"])
+    if model is None and retired_reason(body["model"]):
+        raise InvalidRequest(
+            "model", f"{body['model']} is retired: {retired_reason(body['model'])}."
+        )
     if model is None:
         raise InvalidRequest("model", f"Unknown model {body['model']!r}; see GET /api/v1/models.")
     if model.kind != body["kind"]:
@@ -104,8 +120,26 @@ def _duration(model: CatalogModel, duration: int | None) -> int | None:
         lengths = ", ".join(str(d) for d in model.durations)
         raise InvalidRequest("duration_s", f"{model.name} makes {lengths} s clips.")
     if not 1 <= duration <= model.max_duration_s:
-        raise InvalidRequest("duration_s", f"{model.name} makes 1 to {model.max_duration_s} s clips.")
+        raise InvalidRequest(
+            "duration_s", f"{model.name} makes 1 to {model.max_duration_s} s clips."
+        )
     return duration
+
+
+def _project(workspace_id: int, project_id: int | None) -> int | None:
+    """The id of a project of this workspace, or InvalidRequest (no hint whether another
+    workspace has it). Read through the table: the studio sits above generation."""
+    if project_id is None:
+        return None
+    projects = db.metadata.tables["projects"]
+    found = db.session.scalar(
+        select(projects.c.id).where(
+            projects.c.id == project_id, projects.c.workspace_id == workspace_id
+        )
+    )
+    if found is None:
+        raise InvalidRequest("project_id", "No such project in this workspace.")
+    return found
 
 
 def _source(workspace_id: int, model: CatalogModel, asset_id: int | None) -> int | None:
@@ -117,5 +151,7 @@ def _source(workspace_id: int, model: CatalogModel, asset_id: int | None) -> int
         raise InvalidRequest("source_asset_id", f"{model.name} does not take a source image.")
     asset = get_asset(workspace_id, asset_id)
     if asset is None or asset.kind != "image":
-        raise InvalidRequest("source_asset_id", "The source must be an image asset of this workspace.")
+        raise InvalidRequest(
+            "source_asset_id", "The source must be an image asset of this workspace."
+        )
     return asset.id

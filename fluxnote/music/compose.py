@@ -1,6 +1,7 @@
 """Arrangements for the generated music library: a chord progression per track, voiced
 for pads, bass, arpeggios, a seeded melody and a drum pattern, in 8-bar sections of
 changing energy. Tracks are 60–90 s and loop seamlessly (notes and reverb wrap around)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,8 +52,10 @@ class Style:
     def bars(self) -> int:
         """A 4-bar intro and whole 8-bar sections, as close to 75 s as 60–90 s allows."""
         fits = [4 + 8 * k for k in range(1, 12) if 60 <= (4 + 8 * k) * self.bar_s <= 90]
-        return min(fits or [4 + 8 * max(1, round(71 / (8 * self.bar_s)))],
-                   key=lambda bars: abs(bars * self.bar_s - 75))
+        return min(
+            fits or [4 + 8 * max(1, round(71 / (8 * self.bar_s)))],
+            key=lambda bars: abs(bars * self.bar_s - 75),
+        )
 
     @property
     def duration_s(self) -> float:
@@ -86,8 +89,8 @@ class Mix:
         left, right = np.sqrt(0.5 * (1 - pan)), np.sqrt(0.5 * (1 + pan))
         first = min(len(sound), n - start)
         for chunk, at in ((sound[:first], start), (sound[first:], 0)):
-            self.buffer[at:at + len(chunk), 0] += chunk * left
-            self.buffer[at:at + len(chunk), 1] += chunk * right
+            self.buffer[at : at + len(chunk), 0] += chunk * left
+            self.buffer[at : at + len(chunk), 1] += chunk * right
 
 
 def chord(style: Style, degree: int) -> list[int]:
@@ -106,13 +109,17 @@ def _bar(style: Style, mix: Mix, rng, bar: int, melody) -> None:
     notes = chord(style, style.progression[bar % len(style.progression)])
     for i, note in enumerate(notes):
         # notes overlap the next bar so chords crossfade instead of pumping
-        mix.add(t0, synth.pad(note, style.bar_s * 1.3, style.cutoff), 0.16, (-0.5, 0.5, 0.0, 0.2)[i])
+        mix.add(
+            t0, synth.pad(note, style.bar_s * 1.3, style.cutoff), 0.16, (-0.5, 0.5, 0.0, 0.2)[i]
+        )
     _bass(style, mix, t0, step, notes[0] - 24)
     if style.arp != "none" and energy > 0.6:
         _arp(style, mix, t0, step, notes, energy)
     if style.lead != "none" and energy >= 0.8:
         for s, length, note in melody[bar % len(melody)]:
-            mix.add(t0 + _swing(style, s) * step, _voice(style.lead, note, length * step), 0.26, 0.2)
+            mix.add(
+                t0 + _swing(style, s) * step, _voice(style.lead, note, length * step), 0.26, 0.2
+            )
     if energy > 0.6 or style.drums == "pulse":
         _drums(style, mix, rng, t0, step, energy, first=position == 0, last=position == 7)
 
@@ -126,9 +133,12 @@ def _voice(kind: str, note: int, seconds: float) -> np.ndarray:
 
 
 def _bass(style: Style, mix: Mix, t0: float, step: float, root: int) -> None:
-    pattern = {"root": [(0, 7, 0), (8, 7, 0)], "long": [(0, 16, 0)],
-               "octaves": [(s, 2, 12 * ((s // 2) % 2)) for s in range(0, 16, 2)],
-               "pulse": [(s, 1.6, 0) for s in range(0, 16, 2)]}[style.bass]
+    pattern = {
+        "root": [(0, 7, 0), (8, 7, 0)],
+        "long": [(0, 16, 0)],
+        "octaves": [(s, 2, 12 * ((s // 2) % 2)) for s in range(0, 16, 2)],
+        "pulse": [(s, 1.6, 0) for s in range(0, 16, 2)],
+    }[style.bass]
     for s, length, shift in pattern:
         mix.add(t0 + _swing(style, s) * step, synth.bass(root + shift, length * step), 0.42)
 
@@ -138,11 +148,17 @@ def _arp(style: Style, mix: Mix, t0: float, step: float, notes: list[int], energ
     every = 16 // len(order)
     for k, idx in enumerate(order):
         note = notes[idx % len(notes)] + 12
-        mix.add(t0 + _swing(style, k * every) * step, _voice(style.arp, note, every * step * 1.5),
-                0.13, -0.3)
+        mix.add(
+            t0 + _swing(style, k * every) * step,
+            _voice(style.arp, note, every * step * 1.5),
+            0.13,
+            -0.3,
+        )
 
 
-def _drums(style: Style, mix: Mix, rng, t0: float, step: float, energy: float, first: bool, last: bool) -> None:
+def _drums(
+    style: Style, mix: Mix, rng, t0: float, step: float, energy: float, first: bool, last: bool
+) -> None:
     kicks, snares, hats = DRUMS[style.drums]
     soft = 0.6 if style.drums in ("lofi", "pulse") else 1.0
     for s in kicks:
@@ -168,8 +184,12 @@ def _melody(style: Style, rng) -> list[list[tuple[int, float, int]]]:
     """A 4-bar phrase (repeated): per bar, (step, length in steps, midi note) events that
     land on chord tones on strong beats and move by scale steps in between."""
     scale = MINOR if style.minor else MAJOR
-    rhythms = [[(0, 4), (4, 2), (6, 2), (8, 6)], [(0, 3), (3, 3), (6, 2), (8, 4), (12, 4)],
-               [(0, 6), (8, 2), (10, 2), (12, 4)], [(2, 2), (4, 4), (8, 8)]]
+    rhythms = [
+        [(0, 4), (4, 2), (6, 2), (8, 6)],
+        [(0, 3), (3, 3), (6, 2), (8, 4), (12, 4)],
+        [(0, 6), (8, 2), (10, 2), (12, 4)],
+        [(2, 2), (4, 4), (8, 8)],
+    ]
     phrase = []
     position = 2  # index into the scale, one octave up
     for bar in range(4):
@@ -178,7 +198,11 @@ def _melody(style: Style, rng) -> list[list[tuple[int, float, int]]]:
         for s, length in rhythms[int(rng.integers(len(rhythms)))]:
             if s % 8 == 0:
                 note = tones[int(rng.integers(len(tones)))] + 12
-                position = scale.index((note - style.root) % 12) if (note - style.root) % 12 in scale else position
+                position = (
+                    scale.index((note - style.root) % 12)
+                    if (note - style.root) % 12 in scale
+                    else position
+                )
             else:
                 position = int(np.clip(position + rng.choice([-1, 1, 2, -2]), 0, 9))
                 note = style.root + 12 + scale[position % 7] + 12 * (position // 7)

@@ -1,5 +1,6 @@
 """Instruments for the generated music library: band-limited wavetable oscillators, FM keys
 and bells, synthesised drums. Everything is numpy, deterministic given a seeded RNG."""
+
 from __future__ import annotations
 
 import functools
@@ -19,22 +20,30 @@ def _table(midi: int, shape: str, cutoff: float) -> np.ndarray:
     """One cycle of a band-limited waveform whose harmonics roll off above `cutoff` Hz."""
     f = hz(midi)
     h = np.arange(1, max(2, int(min(16000, SR / 2.2) / f)) + 1)
-    amps = (1.0 / h) if shape == "saw" else np.where(h % 2 == 1, 1.0 / h ** 2, 0.0)
+    amps = (1.0 / h) if shape == "saw" else np.where(h % 2 == 1, 1.0 / h**2, 0.0)
     amps = amps * np.exp(-h * f / cutoff)
     x = np.arange(TABLE) / TABLE
     wave = (amps[:, None] * np.sin(2 * np.pi * h[:, None] * x[None, :])).sum(axis=0)
     return (wave / np.max(np.abs(wave))).astype(np.float32)
 
 
-def osc(midi: float, n: int, shape: str = "saw", cutoff: float = 2000.0, detune: float = 0.0,
-        phase: float = 0.0) -> np.ndarray:
+def osc(
+    midi: float,
+    n: int,
+    shape: str = "saw",
+    cutoff: float = 2000.0,
+    detune: float = 0.0,
+    phase: float = 0.0,
+) -> np.ndarray:
     table = _table(int(round(midi)), shape, cutoff)
     step = hz(midi + detune / 100) / SR
     idx = ((phase + np.arange(n) * step) % 1.0 * TABLE).astype(np.int32)
     return table[idx]
 
 
-def adsr(n: int, attack: float, release: float, decay: float = 0.0, sustain: float = 1.0) -> np.ndarray:
+def adsr(
+    n: int, attack: float, release: float, decay: float = 0.0, sustain: float = 1.0
+) -> np.ndarray:
     t = np.arange(n) / SR
     env = np.minimum(1.0, t / max(attack, 1e-3))
     if decay:
@@ -54,11 +63,15 @@ def pad(midi: float, seconds: float, cutoff: float = 1800.0) -> np.ndarray:
 def pluck(midi: float, seconds: float, bright: float = 4000.0) -> np.ndarray:
     n = int(seconds * SR)
     t = np.arange(n) / SR
-    body = osc(midi, n, "saw", bright) * np.exp(-t * 9) + osc(midi, n, "square", 900) * np.exp(-t * 3.5)
+    body = osc(midi, n, "saw", bright) * np.exp(-t * 9) + osc(midi, n, "square", 900) * np.exp(
+        -t * 3.5
+    )
     return body * adsr(n, 0.003, 0.05)
 
 
-def keys(midi: float, seconds: float, ratio: float = 1.0, index: float = 1.6, decay: float = 1.4) -> np.ndarray:
+def keys(
+    midi: float, seconds: float, ratio: float = 1.0, index: float = 1.6, decay: float = 1.4
+) -> np.ndarray:
     """FM electric piano (ratio 1) or bell (ratio 3.5, long decay)."""
     n = int(seconds * SR)
     t = np.arange(n) / SR
@@ -121,7 +134,9 @@ def _click(n: int) -> np.ndarray:
     return out
 
 
-def reverb(stereo: np.ndarray, rng: np.random.Generator, seconds: float = 1.8, mix: float = 0.22) -> np.ndarray:
+def reverb(
+    stereo: np.ndarray, rng: np.random.Generator, seconds: float = 1.8, mix: float = 0.22
+) -> np.ndarray:
     """Circular convolution with a decaying-noise impulse: the tail wraps to the start,
     so a track loops without a seam."""
     n = len(stereo)
@@ -133,7 +148,7 @@ def reverb(stereo: np.ndarray, rng: np.random.Generator, seconds: float = 1.8, m
         ir = rng.standard_normal(tail) * np.exp(-t * 6.9 / seconds)
         ir = np.convolve(ir, np.ones(6) / 6, mode="same")  # darker tail
         full = np.fft.irfft(np.fft.rfft(stereo[:, ch], size) * np.fft.rfft(ir, size), size)
-        full[:tail] += full[n:n + tail]  # ...then the tail wraps: circular, seamless loop
+        full[:tail] += full[n : n + tail]  # ...then the tail wraps: circular, seamless loop
         wet[:, ch] = full[:n]
     wet *= np.std(stereo) / (np.std(wet) + 1e-9)
     return stereo * (1 - mix) + wet * mix

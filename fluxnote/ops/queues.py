@@ -1,4 +1,5 @@
 """What the job system is doing, read straight from RQ: queues, workers, failed jobs."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,7 +9,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from fluxnote.extensions import redis_store
-from fluxnote.models import utcnow
+from fluxnote.sqltypes import utcnow
 from fluxnote.tasks import QUEUES, get_queue
 
 
@@ -41,8 +42,15 @@ def queue_stats(now: datetime | None = None) -> list[QueueStats]:
             job = queue.fetch_job(job_id)
             if job and job.enqueued_at:
                 oldest = max(0.0, (now - job.enqueued_at).total_seconds())
-        stats.append(QueueStats(name, queue.count, StartedJobRegistry(queue=queue).count,
-                                FailedJobRegistry(queue=queue).count, oldest))
+        stats.append(
+            QueueStats(
+                name,
+                queue.count,
+                StartedJobRegistry(queue=queue).count,
+                FailedJobRegistry(queue=queue).count,
+                oldest,
+            )
+        )
     return stats
 
 
@@ -50,9 +58,16 @@ def workers() -> list[dict]:
     """Every registered worker: name, state, queues, current job and last heartbeat."""
     rows = []
     for worker in Worker.all(connection=redis_store.conn):
-        rows.append({"name": worker.name, "state": worker.get_state(),
-                     "queues": worker.queue_names(), "job": worker.get_current_job_id(),
-                     "heartbeat": worker.last_heartbeat, "pid": worker.pid})
+        rows.append(
+            {
+                "name": worker.name,
+                "state": worker.get_state(),
+                "queues": worker.queue_names(),
+                "job": worker.get_current_job_id(),
+                "heartbeat": worker.last_heartbeat,
+                "pid": worker.pid,
+            }
+        )
     return sorted(rows, key=lambda r: r["name"])
 
 

@@ -4,20 +4,21 @@ Other domains' tables (generations, renders, provider events) are read through t
 shared metadata by column name, and only when the table and the columns exist, so the
 ops page keeps working while those domains change.
 """
+
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from fluxnote.accounts.models import Membership, User, Workspace
-from fluxnote.billing.plans import KINDS
 from fluxnote.credits import services as credits
 from fluxnote.credits.models import LedgerEntry
-from fluxnote.extensions import db
-from fluxnote.models import utcnow
+from fluxnote.extensions import db, savepoint
+from fluxnote.plans import KINDS, all_plans
+from fluxnote.sqltypes import utcnow
 
 SEARCHABLE = {"generation": "generations", "render": "renders"}
 ADJUSTMENTS = ("grant", "refund")
@@ -62,30 +63,45 @@ def provider_health(hours: int = 24, now: datetime | None = None) -> list[Provid
     recent = gens.c.created_at >= since
     counts: dict[str, Counter] = {}
     for provider, status, n in db.session.execute(
-            select(gens.c.provider, gens.c.status, func.count()).where(recent)
-            .group_by(gens.c.provider, gens.c.status)):
+        select(gens.c.provider, gens.c.status, func.count())
+        .where(recent)
+        .group_by(gens.c.provider, gens.c.status)
+    ):
         counts.setdefault(provider, Counter())[status] = n
-    return [_health(provider, counts[provider], _latencies(gens, provider, recent))
-            for provider in sorted(counts)]
+    return [
+        _health(provider, counts[provider], _latencies(gens, provider, recent))
+        for provider in sorted(counts)
+    ]
 
 
 def _latencies(gens: Table, provider: str, recent) -> list[float]:
     rows = db.session.execute(
         select(gens.c.created_at, gens.c.finished_at)
-        .where(recent, gens.c.provider == provider, gens.c.status == "succeeded",
-               gens.c.finished_at.is_not(None))
-        .order_by(gens.c.created_at.desc()).limit(LATENCY_SAMPLE))
+        .where(
+            recent,
+            gens.c.provider == provider,
+            gens.c.status == "succeeded",
+            gens.c.finished_at.is_not(None),
+        )
+        .order_by(gens.c.created_at.desc())
+        .limit(LATENCY_SAMPLE)
+    )
     return sorted(_as_utc(done).timestamp() - _as_utc(start).timestamp() for start, done in rows)
 
 
 def _health(provider: str, counts: Counter, latencies: list[float]) -> ProviderHealth:
-    return ProviderHealth(provider, counts["succeeded"], counts["failed"],
-                          counts["queued"] + counts["running"], _percentile(latencies, 50),
-                          _percentile(latencies, 95))
+    return ProviderHealth(
+        provider,
+        counts["succeeded"],
+        counts["failed"],
+        counts["queued"] + counts["running"],
+        _percentile(latencies, 50),
+        _percentile(latencies, 95),
+    )
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _percentile(sorted_values: list[float], pct: int) -> float | None:
@@ -101,13 +117,22 @@ def inbound_events(limit: int = 50) -> list:
     events = table("provider_events", "provider", "event_id", "received_at")
     if events is None:
         return []
-    return db.session.execute(select(events).order_by(events.c.received_at.desc())
-                              .limit(limit)).mappings().all()
+    return (
+        db.session.execute(select(events).order_by(events.c.received_at.desc()).limit(limit))
+        .mappings()
+        .all()
+    )
 
 
-def search(kind: str, workspace_id: int | None = None, status: str | None = None,
-           model: str | None = None, day_from: date | None = None, day_to: date | None = None,
-           limit: int = 100) -> list:
+def search(
+    kind: str,
+    workspace_id: int | None = None,
+    status: str | None = None,
+    model: str | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    limit: int = 100,
+) -> list:
     """Generations or renders matching every given filter, newest first ([] if not installed)."""
     rows = table(SEARCHABLE.get(kind, ""), "id", "workspace_id", "status", "created_at")
     if rows is None:
@@ -120,10 +145,11 @@ def search(kind: str, workspace_id: int | None = None, status: str | None = None
     if model and "model" in rows.c:
         query = query.where(rows.c.model == model)
     if day_from:
-        query = query.where(rows.c.created_at >= datetime.combine(day_from, time(), timezone.utc))
+        query = query.where(rows.c.created_at >= datetime.combine(day_from, time(), UTC))
     if day_to:
-        query = query.where(rows.c.created_at < datetime.combine(day_to + timedelta(days=1), time(),
-                                                                  timezone.utc))
+        query = query.where(
+            rows.c.created_at < datetime.combine(day_to + timedelta(days=1), time(), UTC)
+        )
     return db.session.execute(query).mappings().all()
 
 
@@ -135,9 +161,12 @@ def find_workspaces(q: str, limit: int = 50) -> list[Workspace]:
         return [found] if found else []
     like = f"%{q.lower()}%"
     by_member = select(Membership.workspace_id).join(User).where(User.email.ilike(like))
-    return db.session.scalars(select(Workspace).where(
-        Workspace.name.ilike(like) | Workspace.id.in_(by_member))
-        .order_by(Workspace.id).limit(limit)).all()
+    return db.session.scalars(
+        select(Workspace)
+        .where(Workspace.name.ilike(like) | Workspace.id.in_(by_member))
+        .order_by(Workspace.id)
+        .limit(limit)
+    ).all()
 
 
 def workspace_view(workspace_id: int) -> dict | None:
@@ -145,20 +174,33 @@ def workspace_view(workspace_id: int) -> dict | None:
     workspace = db.session.get(Workspace, workspace_id)
     if workspace is None:
         return None
-    ledger = db.session.scalars(select(LedgerEntry).where(LedgerEntry.workspace_id == workspace_id)
-                                .order_by(LedgerEntry.id.desc())).all()
-    return {"workspace": workspace, "balances": credits.snapshot(workspace_id),
-            "members": workspace.memberships, "ledger": ledger,
-            "sums": {k: credits.ledger_sum(workspace_id, k) for k in KINDS},
-            "users": {u.id: u.email for u in db.session.scalars(select(User).where(
-                User.id.in_({e.user_id for e in ledger if e.user_id}))).all()}}
+    ledger = db.session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.workspace_id == workspace_id)
+        .order_by(LedgerEntry.id.desc())
+    ).all()
+    return {
+        "workspace": workspace,
+        "plans": all_plans(),
+        "balances": credits.snapshot(workspace_id),
+        "members": workspace.memberships,
+        "ledger": ledger,
+        "sums": {k: credits.ledger_sum(workspace_id, k) for k in KINDS},
+        "users": {
+            u.id: u.email
+            for u in db.session.scalars(
+                select(User).where(User.id.in_({e.user_id for e in ledger if e.user_id}))
+            ).all()
+        },
+    }
 
 
-def adjust_credits(workspace_id: int, kind: str, action: str, amount: int, reason: str,
-                   admin_id: int, nonce: str) -> None:
+def adjust_credits(
+    workspace_id: int, kind: str, action: str, amount: int, reason: str, admin_id: int, nonce: str
+) -> None:
     """Grant or refund `amount` credits of `kind`, recorded with the admin and the reason.
 
-    Goes through credits.adjust like every other credit movement and commits. The form's
+    Goes through credits.adjust like every other credit movement (the caller commits). The form's
     `nonce` is the ledger idempotency key, so a double submit applies once. Raises
     OpsError for bad input or a repeated nonce.
     """
@@ -172,9 +214,15 @@ def adjust_credits(workspace_id: int, kind: str, action: str, amount: int, reaso
     if db.session.get(Workspace, workspace_id) is None:
         raise OpsError("No such workspace.")
     try:
-        credits.adjust(workspace_id, kind, amount, f"ops:{workspace_id}:{nonce[:64]}", admin_id,
-                       entry_type=f"admin_{action}", reason=reason)
-        db.session.commit()
+        with savepoint():
+            credits.adjust(
+                workspace_id,
+                kind,
+                amount,
+                f"ops:{workspace_id}:{nonce[:64]}",
+                admin_id,
+                entry_type=f"admin_{action}",
+                reason=reason,
+            )
     except IntegrityError:
-        db.session.rollback()
-        raise OpsError("This adjustment was already applied.")
+        raise OpsError("This adjustment was already applied.") from None

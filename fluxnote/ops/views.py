@@ -1,4 +1,5 @@
 """The ops pages (`/ops`, admins only): one guard in front of the whole blueprint."""
+
 import secrets
 from datetime import date
 
@@ -6,15 +7,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from fluxnote.extensions import login_manager
+from fluxnote import periodic
+from fluxnote.billing.services import PlanError, set_plan_as_admin
+from fluxnote.extensions import db, login_manager
 from fluxnote.ops import inbound_log, queues, services
-from fluxnote.periodic import PERIODIC
 from fluxnote.webhooks.outbound import recent_deliveries, resend
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 bp.after_app_request(inbound_log.after_request)
-if inbound_log.prune not in PERIODIC:
-    PERIODIC.append(inbound_log.prune)
+
+
+def init_app(app) -> None:
+    periodic.register(inbound_log.prune)
+    app.register_blueprint(bp)
 
 
 @bp.before_request
@@ -28,25 +33,38 @@ def _admins_only():
 
 @bp.get("/")
 def index():
-    return render_template("ops/index.html", **_live(), **_logs(),
-                           statuses=("queued", "running", "succeeded", "failed", "canceled"))
+    return render_template(
+        "ops/index.html",
+        **_live(),
+        **_logs(),
+        statuses=("queued", "running", "succeeded", "failed", "canceled"),
+    )
 
 
 def _live() -> dict:
     """Queue numbers from RQ (or the Redis error, which ops most needs to see) and health."""
-    live = {"queues": [], "workers": [], "failed": [], "redis_error": None,
-            "providers": services.provider_health()}
+    live = {
+        "queues": [],
+        "workers": [],
+        "failed": [],
+        "redis_error": None,
+        "providers": services.provider_health(),
+    }
     try:
-        live.update(queues=queues.queue_stats(), workers=queues.workers(),
-                    failed=queues.failed_jobs())
+        live.update(
+            queues=queues.queue_stats(), workers=queues.workers(), failed=queues.failed_jobs()
+        )
     except RedisError as exc:
         live["redis_error"] = f"{type(exc).__name__}: {exc}"
     return live
 
 
 def _logs() -> dict:
-    return {"callbacks": inbound_log.recent(), "inbound": services.inbound_events(),
-            "outbound": recent_deliveries(limit=50)}
+    return {
+        "callbacks": inbound_log.recent(),
+        "inbound": services.inbound_events(),
+        "outbound": recent_deliveries(limit=50),
+    }
 
 
 @bp.get("/live")
@@ -80,13 +98,20 @@ def resend_delivery(delivery_id: int):
 @bp.get("/search")
 def search():
     kind = request.args.get("kind", "generation")
-    filters = {"workspace_id": request.args.get("workspace", type=int),
-               "status": request.args.get("status", "")[:20] or None,
-               "model": request.args.get("model", "")[:60] or None,
-               "day_from": _day("from"), "day_to": _day("to")}
-    return render_template("ops/search.html", kind=kind, args=request.args,
-                           rows=services.search(kind, **filters),
-                           installed=services.table(services.SEARCHABLE.get(kind, "")) is not None)
+    filters = {
+        "workspace_id": request.args.get("workspace", type=int),
+        "status": request.args.get("status", "")[:20] or None,
+        "model": request.args.get("model", "")[:60] or None,
+        "day_from": _day("from"),
+        "day_to": _day("to"),
+    }
+    return render_template(
+        "ops/search.html",
+        kind=kind,
+        args=request.args,
+        rows=services.search(kind, **filters),
+        installed=services.table(services.SEARCHABLE.get(kind, "")) is not None,
+    )
 
 
 def _day(name: str) -> date | None:
@@ -99,8 +124,9 @@ def _day(name: str) -> date | None:
 @bp.get("/workspaces")
 def workspaces():
     q = request.args.get("q", "")
-    return render_template("ops/workspaces.html", q=q,
-                           found=services.find_workspaces(q) if q.strip() else [])
+    return render_template(
+        "ops/workspaces.html", q=q, found=services.find_workspaces(q) if q.strip() else []
+    )
 
 
 @bp.get("/workspaces/<int:workspace_id>")
@@ -111,14 +137,45 @@ def workspace(workspace_id: int):
     return render_template("ops/workspace.html", nonce=secrets.token_hex(16), **view)
 
 
+@bp.post("/workspaces/<int:workspace_id>/plan")
+def set_plan(workspace_id: int):
+    """Plans on a self-hosted instance are the operator's: an admin sets them here."""
+    try:
+        outcome = set_plan_as_admin(workspace_id, request.form.get("plan", ""), current_user)
+        db.session.commit()
+    except PlanError as exc:
+        db.session.rollback()
+        if str(exc) == "Workspace not found.":
+            abort(404)
+        flash(str(exc), "error")
+        return redirect(url_for("ops.workspace", workspace_id=workspace_id), 303)
+    flash(
+        {
+            "upgraded": "Plan upgraded now; the extra credits are in this cycle.",
+            "scheduled": "Downgrade scheduled for the next billing date.",
+            "unchanged": "The plan is unchanged.",
+        }[outcome],
+        "ok",
+    )
+    return redirect(url_for("ops.workspace", workspace_id=workspace_id), 303)
+
+
 @bp.post("/workspaces/<int:workspace_id>/adjust")
 def adjust(workspace_id: int):
     form = request.form
     try:
-        services.adjust_credits(workspace_id, form.get("kind", ""), form.get("action", ""),
-                                form.get("amount", 0, type=int), form.get("reason", ""),
-                                current_user.id, form.get("nonce", "") or secrets.token_hex(16))
+        services.adjust_credits(
+            workspace_id,
+            form.get("kind", ""),
+            form.get("action", ""),
+            form.get("amount", 0, type=int),
+            form.get("reason", ""),
+            current_user.id,
+            form.get("nonce", "") or secrets.token_hex(16),
+        )
+        db.session.commit()
     except services.OpsError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
         view = services.workspace_view(workspace_id)
         if view is None:

@@ -18,20 +18,25 @@ A job that already finished there is not an error; other failures raise Provider
 the same rule (retryable for 5xx/timeouts, not for 4xx). Synchronous providers have
 nothing to stop and return at once.
 """
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from fluxnote.media.frames import DEFAULT_ASPECT
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
     """One generation as a provider sees it; `fetch_result` later yields a local file."""
-    kind: str                      # "image" | "video"
-    model: str                     # the provider's model id (catalogue `provider_model`)
+
+    kind: str  # "image" | "video"
+    model: str  # the provider's model id (catalogue `provider_model`)
     prompt: str
-    aspect: str = "9:16"           # "9:16" | "16:9" | "1:1"
+    aspect: str = DEFAULT_ASPECT  # one the model frames (catalogue `aspects`)
+    size: str | None = None  # the catalogue's output size for `aspect`, "1080x1920"
     duration_s: int | None = None  # video only
-    source_image: Path | None = None   # image-to-video first frame (local file)
+    source_image: Path | None = None  # image-to-video first frame (local file)
     seed: int | None = None
     webhook_url: str | None = None
 
@@ -39,12 +44,13 @@ class GenerationRequest:
 @dataclass
 class ProviderResult:
     """What a provider knows about a job. `status`: queued | running | succeeded | failed."""
+
     status: str
     provider_job_id: str | None = None
-    output_url: str | None = None      # remote result to fetch
-    output_path: Path | None = None    # local result already written
+    output_url: str | None = None  # remote result to fetch
+    output_path: Path | None = None  # local result already written
     error: str | None = None
-    moderated: bool = False            # refused by the provider's content policy
+    moderated: bool = False  # refused by the provider's content policy
     meta: dict = field(default_factory=dict)
 
 
@@ -53,7 +59,7 @@ class WebhookEvent:
     event_id: str
     provider_job_id: str
     result: ProviderResult
-    verified: bool                     # signature proved the payload authentic
+    verified: bool  # signature proved the payload authentic
 
 
 class ProviderError(Exception):
@@ -69,9 +75,10 @@ class InvalidSignature(Exception):
 
 
 class Provider(Protocol):
-    id: str            # "offline", "fal", "replicate", "openai", "runway"
-    name: str          # display name
+    id: str  # "offline", "fal", "replicate", "openai", "runway"
+    name: str  # display name
     env_key: str | None  # the credential it needs, e.g. "FAL_KEY"; None for offline
+    webhooks: bool  # calls back to /webhooks/<id>; without, that URL is a 404
 
     def submit(self, request: GenerationRequest) -> ProviderResult: ...
     # `model` is the request's provider model id: fal's status URL needs it (the others ignore it)
@@ -81,6 +88,8 @@ class Provider(Protocol):
     def cancel(self, provider_job_id: str, model: str | None = None) -> None: ...
 
 
-# Output frame size per aspect, shared by every provider (the offline engine draws at it).
-ASPECT_SIZES: dict[str, tuple[int, int]] = {"9:16": (1080, 1920), "16:9": (1920, 1080),
-                                            "1:1": (1080, 1080)}
+class RemoteProvider(Provider, Protocol):
+    """A provider reached with a key: `verify` makes one cheap authenticated call and
+    returns a line about the account, or raises ProviderError (used by `fluxnote doctor`)."""
+
+    def verify(self) -> str: ...

@@ -1,9 +1,9 @@
 """HTTP plumbing shared by the hand-written adapters: JSON calls that map every failure
-to ProviderError, result downloads, and data URIs for image-to-video first frames."""
+to ProviderError, and result downloads."""
+
 from __future__ import annotations
 
 import base64
-import mimetypes
 import shutil
 import uuid
 from pathlib import Path
@@ -11,9 +11,11 @@ from urllib.parse import urlparse
 
 import httpx
 
+from fluxnote import netguard
 from fluxnote.providers.base import ProviderError
 
 MAX_DOWNLOAD_BYTES = 1 << 30
+DOWNLOAD_DEADLINE_S = 600.0  # a whole result file, however large
 SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "video/mp4": ".mp4"}
 RETRYABLE_STATUS = {408, 409, 425, 429}
 
@@ -38,8 +40,10 @@ def request_json(client: httpx.Client, method: str, url: str, what: str, **kwarg
     except httpx.HTTPError as exc:
         raise transport_error(exc, what) from exc
     if response.status_code >= 400:
-        raise ProviderError(f"{what}: HTTP {response.status_code}: {response.text[:300]}",
-                            retryable=is_retryable_status(response.status_code))
+        raise ProviderError(
+            f"{what}: HTTP {response.status_code}: {response.text[:300]}",
+            retryable=is_retryable_status(response.status_code),
+        )
     try:
         data = response.json()
     except ValueError as exc:
@@ -57,35 +61,34 @@ def _suffix(url: str, content_type: str) -> str:
     return guess if guess in SUFFIXES.values() else ".bin"
 
 
-def download(url: str, dest_dir: Path, timeout: float) -> Path:
+def download(url: str, dest_dir: Path, timeout: float, allow_private: bool = False) -> Path:
     """Stream `url` into a new file in `dest_dir` and return its path.
 
-    Raises ProviderError (retryable for timeouts, 5xx and 429) and leaves no partial file.
+    Every hop (the URL and each redirect) must pass the netguard rule unless
+    `allow_private`. Raises ProviderError (retryable for network trouble, 5xx and 429;
+    not for a refused address or a result over 1 GiB) and leaves no partial file.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
     if url.startswith("data:"):
         return _save_data_uri(url, dest_dir)
     part = dest_dir / f"{uuid.uuid4().hex}.part"
     try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-            if response.status_code >= 400:
-                raise ProviderError(f"download: HTTP {response.status_code}",
-                                    retryable=is_retryable_status(response.status_code))
-            size = 0
-            with part.open("wb") as out:
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_DOWNLOAD_BYTES:
-                        raise ProviderError("download: result larger than 1 GiB")
-                    out.write(chunk)
-            suffix = _suffix(url, response.headers.get("content-type", ""))
-    except httpx.HTTPError as exc:
-        part.unlink(missing_ok=True)
-        raise transport_error(exc, "download") from exc
-    except ProviderError:
-        part.unlink(missing_ok=True)
-        raise
-    return part.rename(part.with_suffix(suffix))
+        content_type = netguard.download(
+            url,
+            part,
+            allow_private=allow_private,
+            max_bytes=MAX_DOWNLOAD_BYTES,
+            timeout_s=max(timeout, DOWNLOAD_DEADLINE_S),
+            io_timeout_s=timeout,
+        )
+    except netguard.UnsafeUrl as exc:
+        raise ProviderError(f"download refused: {exc}") from exc
+    except netguard.FetchError as exc:
+        retryable = (
+            is_retryable_status(exc.status) if exc.status else not str(exc).startswith("larger")
+        )
+        raise ProviderError(f"download: {exc}", retryable=retryable) from exc
+    return part.rename(part.with_suffix(_suffix(url, content_type)))
 
 
 def _save_data_uri(url: str, dest_dir: Path) -> Path:
@@ -100,12 +103,6 @@ def _save_data_uri(url: str, dest_dir: Path) -> Path:
     path = dest_dir / f"{uuid.uuid4().hex}{_suffix('', header[5:-7])}"
     path.write_bytes(data)
     return path
-
-
-def data_uri(path: Path) -> str:
-    """The file as a `data:<mime>;base64,...` URI (how first frames are sent to providers)."""
-    mime = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode()}"
 
 
 def move_into(path: Path, dest_dir: Path) -> Path:

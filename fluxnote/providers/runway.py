@@ -1,49 +1,70 @@
 """Runway tasks adapter, on the official `runwayml` SDK: poll-only.
 
-Protocol: POST /v1/image_to_video (first frame) or /v1/text_to_video → {"id"};
+Protocol: POST /v1/image_to_video (gen4_turbo, which needs a first frame) or
+/v1/text_to_image (gen4_image) → {"id"}; the ratio is the catalogue's output size ("720:1280").
+First frames are uploaded (POST /v1/uploads, then the form POST it names: the SDK's
+`uploads.create_ephemeral`) and passed as their runway:// URI, since data URIs cap at 5 MB;
 GET /v1/tasks/{id} → status PENDING | THROTTLED | RUNNING | SUCCEEDED (output: [urls])
 | FAILED (failure, failureCode) | CANCELLED; DELETE /v1/tasks/{id} → 204 cancels a pending,
-throttled or running task and deletes a finished one. Runway signs no callbacks, so
-anything arriving at /webhooks/runway is only a hint to poll the task.
+throttled or running task and deletes a finished one. Runway's API sends no callbacks,
+so /webhooks/runway does not exist (404) and the sweeper polls.
 """
+
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import runwayml
 
-from fluxnote.providers.base import (GenerationRequest, InvalidSignature, ProviderError,
-                                     ProviderResult, WebhookEvent)
-from fluxnote.providers.http import data_uri, download
+from fluxnote.providers.base import (
+    GenerationRequest,
+    InvalidSignature,
+    ProviderError,
+    ProviderResult,
+    WebhookEvent,
+)
+from fluxnote.providers.http import download
 
 BASE_URL = "https://api.dev.runwayml.com"
 RATIOS = {"9:16": "720:1280", "16:9": "1280:720", "1:1": "960:960"}
 IMAGE_RATIOS = {"9:16": "1080:1920", "16:9": "1920:1080", "1:1": "1080:1080"}
-STATUS = {"PENDING": "queued", "THROTTLED": "queued", "RUNNING": "running",
-          "SUCCEEDED": "succeeded", "FAILED": "failed", "CANCELLED": "failed"}
+STATUS = {
+    "PENDING": "queued",
+    "THROTTLED": "queued",
+    "RUNNING": "running",
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "CANCELLED": "failed",
+}
 
 
 class RunwayProvider:
     id = "runway"
     name = "Runway"
     env_key = "RUNWAYML_API_SECRET"
+    webhooks = False
 
-    def __init__(self, key: str, base_url: str = "", timeout: float = 30.0):
+    def __init__(
+        self, key: str, base_url: str = "", timeout: float = 30.0, allow_private: bool = False
+    ):
         self.key = key
+        self.allow_private = allow_private
         self.base_url = (base_url or BASE_URL).rstrip("/")
         self.timeout = timeout
 
     def _send(self, what: str, fn):
         """Run one SDK call and return its answer; ProviderError on failure."""
         try:
-            with runwayml.RunwayML(api_key=self.key, base_url=self.base_url,
-                                   timeout=self.timeout, max_retries=0) as client:
+            with runwayml.RunwayML(
+                api_key=self.key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+            ) as client:
                 return fn(client)
         except runwayml.APIStatusError as exc:
             status = exc.status_code
-            raise ProviderError(f"{what}: HTTP {status}: {str(exc)[:200]}",
-                                retryable=status >= 500 or status in (408, 409, 429)) from exc
+            raise ProviderError(
+                f"{what}: HTTP {status}: {str(exc)[:200]}",
+                retryable=status >= 500 or status in (408, 409, 429),
+            ) from exc
         except runwayml.APIConnectionError as exc:  # includes timeouts
             raise ProviderError(f"{what}: {exc.__class__.__name__}", retryable=True) from exc
         except (runwayml.APIError, ValueError) as exc:
@@ -58,26 +79,44 @@ class RunwayProvider:
         return data
 
     def submit(self, request: GenerationRequest) -> ProviderResult:
-        """Start a task (text_to_image, image_to_video or text_to_video); returns `queued`
-        with the task id. ProviderError otherwise."""
+        """Start a task (text_to_image, or image_to_video from the first frame); returns
+        `queued` with the task id. ProviderError otherwise, including a video request
+        without a first frame (Runway's Gen-4 Turbo makes none from text)."""
         ratios = IMAGE_RATIOS if request.kind == "image" else RATIOS
-        params: dict = {"model": request.model, "prompt_text": request.prompt,
-                        "ratio": ratios.get(request.aspect, ratios["9:16"])}
+        params: dict = {
+            "model": request.model,
+            "prompt_text": request.prompt,
+            "ratio": request.size.replace("x", ":") if request.size else ratios[request.aspect],
+        }
         if request.seed is not None:
             params["seed"] = request.seed % 4294967295
         if request.kind == "image":
             task = self._call("runway submit", lambda c: c.text_to_image.create(**params))
+        elif request.source_image is None:
+            raise ProviderError(f"runway: {request.model} needs a first frame")
         else:
             if request.duration_s:
                 params["duration"] = request.duration_s
-            if request.source_image is not None:
-                params["prompt_image"] = data_uri(request.source_image)
-                task = self._call("runway submit", lambda c: c.image_to_video.create(**params))
-            else:
-                task = self._call("runway submit", lambda c: c.text_to_video.create(**params))
+            params["prompt_image"] = self.upload(request.source_image)
+            task = self._call("runway submit", lambda c: c.image_to_video.create(**params))
         if not isinstance(task.get("id"), str) or not task["id"]:
             raise ProviderError("runway submit: answer has no task id")
         return ProviderResult("queued", provider_job_id=task["id"])
+
+    def verify(self) -> str:
+        """One cheap authenticated call (GET /v1/organization): the credit balance, or
+        ProviderError."""
+        org = self._call("runway organization", lambda c: c.organization.retrieve())
+        return f"organization has {org.get('creditBalance', '?')} credits"
+
+    def upload(self, path: Path) -> str:
+        """Upload a local file as an ephemeral Runway asset; its runway:// URI
+        (ProviderError on failure)."""
+        answer = self._call("runway upload", lambda c: c.uploads.create_ephemeral(file=Path(path)))
+        uri = answer.get("uri")
+        if not isinstance(uri, str) or not uri:
+            raise ProviderError("runway upload: answer has no uri")
+        return uri
 
     def poll(self, provider_job_id: str, model: str | None = None) -> ProviderResult:
         """The task's status; ProviderError on failure or an unknown status."""
@@ -92,8 +131,12 @@ class RunwayProvider:
             return ProviderResult(state, provider_job_id, output_url=output[0])
         if state == "failed":
             code = str(task.get("failureCode") or task.get("failure_code") or "")
-            return ProviderResult(state, provider_job_id, moderated=code.upper().startswith("SAFETY"),
-                                  error=task.get("failure") or f"runway task {task.get('status')}")
+            return ProviderResult(
+                state,
+                provider_job_id,
+                moderated=code.upper().startswith("SAFETY"),
+                error=task.get("failure") or f"runway task {task.get('status')}",
+            )
         return ProviderResult(state, provider_job_id)
 
     def cancel(self, provider_job_id: str, model: str | None = None) -> None:
@@ -102,23 +145,11 @@ class RunwayProvider:
         self._send("runway cancel", lambda c: c.tasks.delete(provider_job_id))
 
     def parse_webhook(self, headers: dict, body: bytes) -> WebhookEvent:
-        """Read a callback as an unverified hint naming a task ("id" or "taskId").
-
-        Raises InvalidSignature when the body names no task.
-        """
-        try:
-            data = json.loads(body)
-            task_id = data.get("id") or data.get("taskId")
-        except (ValueError, AttributeError) as exc:
-            raise InvalidSignature("runway callback is not a JSON task") from exc
-        if not isinstance(task_id, str) or not task_id:
-            raise InvalidSignature("runway callback names no task")
-        event_id = f"{task_id}:{data.get('status')}"
-        # an unsigned body proves nothing: the event only says "look at this task"
-        return WebhookEvent(event_id, task_id, ProviderResult("running", task_id), verified=False)
+        """Never called (`webhooks` is False): Runway sends no callbacks."""
+        raise InvalidSignature("Runway sends no webhooks")
 
     def fetch_result(self, result: ProviderResult, dest_dir: Path) -> Path:
         """Download the output. ProviderError (retryable for 5xx/timeouts) on failure."""
         if not result.output_url:
             raise ProviderError("runway result has no output URL")
-        return download(result.output_url, dest_dir, self.timeout)
+        return download(result.output_url, dest_dir, self.timeout, self.allow_private)

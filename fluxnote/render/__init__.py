@@ -1,1 +1,1 @@
-"""Rendering: RenderSpec -> MP4 (compose), the Render model, job and API."""
+"""Rendering engine: RenderSpec -> MP4 (compose), pure: no database, no app."""

@@ -1,8 +1,9 @@
 """compose(spec) -> MP4: pure, no database access, every clip and process closed.
 
-moviepy mixes the soundtrack and drives one frame function; frames are built on I420
-planes (camera move by affine warp, captions blended as premultiplied sprites only in
-their box) and piped to x264 as yuv420p. See /work/shared/RENDER-NOTES.md for why.
+The soundtrack is mixed and mastered first (fluxnote.render.audio); moviepy drives one
+frame function; frames are built on I420 planes (camera move by affine warp, captions
+blended as premultiplied sprites only in their box) and piped to x264 as yuv420p, which
+keeps the frame loop off RGB entirely.
 """
 
 from __future__ import annotations
@@ -11,20 +12,20 @@ import bisect
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from moviepy import VideoClip
 
-from fluxnote.captions.track import CaptionTrack
+from fluxnote.media.ffmpeg import RawVideoWriter
+from fluxnote.media.yuv import blend
 from fluxnote.render.audio import write_soundtrack
+from fluxnote.render.captions import CaptionTrack
 from fluxnote.render.spec import RenderSpec
 from fluxnote.render.visuals import ImageVisual, VideoVisual, open_visual
-from fluxnote.render.writer import YuvWriter
-from fluxnote.render.yuv import blend
 
-AUDIO_SHARE = 0.04   # of the progress bar: the soundtrack is mixed first
+AUDIO_SHARE = 0.04  # of the progress bar: the soundtrack is mixed first
 
 
 class FrameSource:
@@ -39,9 +40,13 @@ class FrameSource:
         self.scenes = sorted(spec.scenes, key=lambda s: s.start)
         self.starts = [s.start for s in self.scenes]
         words = spec.captions.words if spec.captions else []
-        self.captions = CaptionTrack(spec.captions, spec.width, spec.height, spec.fps) if words else None
+        self.captions = (
+            CaptionTrack(spec.captions, spec.width, spec.height, spec.fps, self.starts)
+            if words
+            else None
+        )
         self.buffer = np.full((spec.height * 3 // 2, spec.width), 128, dtype=np.uint8)
-        self.buffer[:spec.height] = 16
+        self.buffer[: spec.height] = 16
         self._index = -1
         self._visual: ImageVisual | VideoVisual | None = None
 
@@ -66,7 +71,7 @@ class FrameSource:
             self._visual.close()
             self._visual, self._index = None, -1
 
-    def __enter__(self) -> "FrameSource":
+    def __enter__(self) -> FrameSource:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -85,7 +90,9 @@ def validate(spec: RenderSpec) -> None:
         raise ValueError("a render needs at least one scene")
 
 
-def compose(spec: RenderSpec, out_path: Path, progress: Callable[[float], None] | None = None) -> Path:
+def compose(
+    spec: RenderSpec, out_path: Path, progress: Callable[[float], None] | None = None
+) -> Path:
     """Render `spec` to an MP4 at `out_path` (H.264 + AAC, yuv420p, faststart) and return it.
 
     `progress` is called with 0..1 (at most ~100 times). The file appears atomically: on
@@ -97,7 +104,8 @@ def compose(spec: RenderSpec, out_path: Path, progress: Callable[[float], None] 
     out_path = Path(out_path)
     with tempfile.TemporaryDirectory(prefix="fluxnote-render-") as tmp:
         report(0.0)
-        soundtrack = write_soundtrack(spec, Path(tmp) / "soundtrack.m4a")
+        soundtrack = Path(tmp) / "soundtrack.m4a"
+        write_soundtrack(spec, soundtrack)
         report(AUDIO_SHARE)
         partial = Path(tmp) / "video.mp4"
         _write_frames(spec, soundtrack, partial, report)
@@ -106,12 +114,18 @@ def compose(spec: RenderSpec, out_path: Path, progress: Callable[[float], None] 
     return out_path
 
 
-def _write_frames(spec: RenderSpec, soundtrack: Path, partial: Path,
-                  report: Callable[[float], None]) -> None:
+def _write_frames(
+    spec: RenderSpec, soundtrack: Path, partial: Path, report: Callable[[float], None]
+) -> None:
     total = max(1, round(spec.duration * spec.fps))
     step = max(1, total // 100)
-    with FrameSource(spec) as frames, VideoClip(frames.frame, duration=spec.duration) as clip, \
-            YuvWriter(partial, spec.width, spec.height, spec.fps, spec.preset, soundtrack) as writer:
+    with (
+        FrameSource(spec) as frames,
+        VideoClip(frames.frame, duration=spec.duration) as clip,
+        RawVideoWriter(
+            partial, spec.width, spec.height, spec.fps, spec.preset, soundtrack
+        ) as writer,
+    ):
         for i in range(total):
             writer.write(clip.get_frame(i / spec.fps))
             if i % step == 0:

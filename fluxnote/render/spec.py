@@ -10,18 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from fluxnote.media.timeline import Word
+
 VisualKind = Literal["image", "video"]
+DEFAULT_FPS = 30
 MOTIONS = ("zoom_in", "zoom_out", "pan_left", "pan_right", "none")
-ASPECTS = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080)}
-
-
-@dataclass(frozen=True)
-class Word:
-    """One spoken word and its time span in seconds on the video timeline."""
-
-    text: str
-    start: float
-    end: float
 
 
 @dataclass(frozen=True)
@@ -30,6 +23,8 @@ class SceneSpec:
 
     For videos, `trim_start` is the offset into the source clip; `motion` is the
     camera move applied to images (videos are only scaled to cover the frame).
+    `visual_key` names the visual's content when the caller knows it (a storage key of an
+    immutable object); segment hashes then use it instead of hashing the file.
     """
 
     visual_path: Path
@@ -38,6 +33,7 @@ class SceneSpec:
     duration: float
     trim_start: float = 0.0
     motion: str = "zoom_in"
+    visual_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,10 +55,16 @@ class RenderSpec:
     height: int
     duration: float
     scenes: list[SceneSpec]
-    fps: int = 30
+    fps: int = DEFAULT_FPS
     narration_path: Path | None = None
     captions: CaptionSpec | None = None
     music_path: Path | None = None
-    music_volume: float = 0.15
+    music_volume: float = 0.25  # 20·log10(volume) dB from the voice before ducking
     duck: bool = True
     preset: str = "veryfast"
+
+
+def whole_frames(seconds: float, fps: int) -> float:
+    """`seconds` rounded to whole frames (at least one): scenes that start on a frame keep
+    their segments' content when an earlier scene changes length."""
+    return max(1, round(seconds * fps)) / fps

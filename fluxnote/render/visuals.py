@@ -12,12 +12,12 @@ import numpy as np
 from moviepy import VideoFileClip
 from PIL import Image, ImageOps
 
+from fluxnote.media.yuv import planes, rgb_to_i420
 from fluxnote.render.spec import SceneSpec
-from fluxnote.render.yuv import planes, rgb_to_i420
 
-MAX_ZOOM = 1.15      # how far zoom_in/zoom_out travel, and the margin pans use
+MAX_ZOOM = 1.15  # how far zoom_in/zoom_out travel, and the margin pans use
 PAN_ZOOM = 1.12
-PAN_TRAVEL = 0.2    # at most this fraction of the frame width per scene
+PAN_TRAVEL = 0.2  # at most this fraction of the frame width per scene
 
 
 def cover_size(src_w: int, src_h: int, width: int, height: int) -> tuple[int, int]:
@@ -45,14 +45,20 @@ class ImageVisual:
         """(x0, y0, source pixels per output pixel) of the crop at scene time `t`."""
         p = min(max(t / self.scene.duration, 0.0), 1.0) if self.scene.duration > 0 else 0.0
         motion = self.scene.motion
-        zoom = {"zoom_in": 1 + (MAX_ZOOM - 1) * p, "zoom_out": MAX_ZOOM - (MAX_ZOOM - 1) * p,
-                "pan_left": PAN_ZOOM, "pan_right": PAN_ZOOM}.get(motion, 1.0)
+        zoom = {
+            "zoom_in": 1 + (MAX_ZOOM - 1) * p,
+            "zoom_out": MAX_ZOOM - (MAX_ZOOM - 1) * p,
+            "pan_left": PAN_ZOOM,
+            "pan_right": PAN_ZOOM,
+        }.get(motion, 1.0)
         scale = self.base_scale / zoom
         src_h, src_w = self.src[0].shape
         free_x, free_y = src_w - self.width * scale, src_h - self.height * scale
         travel = min(free_x, PAN_TRAVEL * self.width * scale)  # wide images: no whip pans
         start = (free_x - travel) / 2
-        x0 = {"pan_left": start + travel * (1 - p), "pan_right": start + travel * p}.get(motion, free_x / 2)
+        x0 = {"pan_left": start + travel * (1 - p), "pan_right": start + travel * p}.get(
+            motion, free_x / 2
+        )
         return x0, free_y / 2, scale
 
     def frame(self, t: float, out: np.ndarray) -> None:
@@ -79,8 +85,14 @@ class ImageVisual:
 
 def _affine(src: np.ndarray, scale: float, x: float, y: float, out: np.ndarray) -> None:
     matrix = np.array([[scale, 0.0, x], [0.0, scale, y]], dtype=np.float64)
-    cv2.warpAffine(src, matrix, (out.shape[1], out.shape[0]), dst=out,
-                   flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    cv2.warpAffine(
+        src,
+        matrix,
+        (out.shape[1], out.shape[0]),
+        dst=out,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def _even_up(value: float) -> int:
@@ -97,18 +109,24 @@ class VideoVisual:
         with VideoFileClip(str(scene.visual_path), audio=False) as probe:
             src_w, src_h = probe.size
         cover_w, cover_h = cover_size(src_w, src_h, width, height)
-        self.clip = VideoFileClip(str(scene.visual_path), audio=False,
-                                  target_resolution=(_even_up(cover_w), _even_up(cover_h)))
+        self.clip = VideoFileClip(
+            str(scene.visual_path),
+            audio=False,
+            target_resolution=(_even_up(cover_w), _even_up(cover_h)),
+        )
         self.left = max((self.clip.size[0] - width) // 2, 0)
         self.top = max((self.clip.size[1] - height) // 2, 0)
 
     def frame(self, t: float, out: np.ndarray) -> None:
         source_t = self._source_time(t)
         rgb = self.clip.get_frame(source_t)
-        crop = np.ascontiguousarray(rgb[self.top:self.top + self.height, self.left:self.left + self.width])
+        crop = np.ascontiguousarray(
+            rgb[self.top : self.top + self.height, self.left : self.left + self.width]
+        )
         if crop.shape[:2] != (self.height, self.width):  # the decoder rounded the size
             crop = cv2.resize(crop, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        out[...] = cv2.cvtColor(crop, cv2.COLOR_RGB2YUV_I420)
+        y_out, u_out, v_out = planes(out, self.width, self.height)
+        y_out[...], u_out[...], v_out[...] = rgb_to_i420(crop)
 
     def _source_time(self, t: float) -> float:
         """Scene time -> clip time: from trim_start on, looping the rest of the clip."""

@@ -4,14 +4,16 @@ Every step does its slow work (TTS, drawing) with no transaction open, then re-l
 the row and writes the result in a short transaction, so a worker dying mid-build
 loses at most one scene's work and a re-run continues where it stopped.
 """
+
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import select
 
+from fluxnote import events
 from fluxnote.assets.services import add_asset
 from fluxnote.extensions import db
-from fluxnote.studio import media
+from fluxnote.studio import footage, media, services
 from fluxnote.studio.models import Project, Scene
 from fluxnote.studio.templates import get_template
 
@@ -27,6 +29,7 @@ def build_project(project_id: int, progress: Progress | None = None) -> None:
     report = _reporter(project_id, progress)
     try:
         voice_scenes(project_id, lambda f: report("voice", f))
+        stock_scenes(project_id, lambda f: report("visuals", f))
         draw_scenes(project_id, lambda f: report("visuals", f))
         choose_music(project_id)
     except Exception as exc:
@@ -62,21 +65,19 @@ def revoice_scene(scene_id: int) -> None:
     db.session.commit()
 
 
-def use_narration(scene_id: int, asset_id: int) -> None:
-    """Narrate a scene with an uploaded recording, timed to the scene's text by offline
-    alignment (no TTS). The caller checked that the asset is audio of the workspace."""
-    from fluxnote.assets.models import Asset
-    from fluxnote.storage.services import path_for
-    from fluxnote.voice.services import align
-    scene, asset = db.session.get(Scene, scene_id), db.session.get(Asset, asset_id)
-    text, key, duration = scene.text, asset.storage_key, asset.duration_s
+def stock_scenes(project_id: int, progress: Callable[[float], None] | None = None) -> None:
+    """For a stock project, find and fetch footage for each scene without a visual (free);
+    a scene with none found keeps no visual here and gets an offline picture next."""
+    project = db.session.get(Project, project_id)
+    visuals = project.visuals
     db.session.commit()
-    words = align(path_for(key), text)
-    scene = db.session.get(Scene, scene_id)
-    scene.audio_key, scene.audio_duration_s = key, round(float(duration), 3)
-    scene.words = [{"text": w.text, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words]
-    scene.trim_start = scene.trim_end = 0.0
-    db.session.commit()
+    if visuals != "stock":
+        return
+    todo = _scene_ids(project_id, Scene.asset_id.is_(None))
+    for i, scene_id in enumerate(todo):
+        footage.use_stock(scene_id)
+        if progress:
+            progress((i + 1) / len(todo))
 
 
 def draw_scenes(project_id: int, progress: Callable[[float], None] | None = None) -> None:
@@ -87,12 +88,26 @@ def draw_scenes(project_id: int, progress: Callable[[float], None] | None = None
         scene = db.session.get(Scene, scene_id)
         project = scene.project
         # the offline engine draws its prompt as title type: the topic reads as a series card
-        prompt, (w, h), ws, user = project.topic or project.title, project.size, project.workspace_id, project.created_by_id
+        prompt, (w, h), ws, user = (
+            project.topic or project.title,
+            project.size,
+            project.workspace_id,
+            project.created_by_id,
+        )
         db.session.commit()
         key = media.draw_visual(prompt, w, h, seed=scene_id)
         scene = db.session.get(Scene, scene_id)
-        asset = add_asset(ws, "image", "generated", key, width=w, height=h, engine=media.OFFLINE_ENGINE,
-                          title=prompt[:200], created_by_id=user)
+        asset = add_asset(
+            ws,
+            "image",
+            "generated",
+            key,
+            width=w,
+            height=h,
+            engine=media.OFFLINE_ENGINE,
+            title=prompt[:200],
+            created_by_id=user,
+        )
         scene.asset_id = asset.id
         db.session.commit()
         if progress:
@@ -103,37 +118,55 @@ def redraw_for_aspect(project_id: int) -> None:
     """After an aspect change, redraw the free offline pictures drawn for another shape
     (same seed, so the same look). Uploads and generations are kept: the render crops them."""
     from fluxnote.assets.models import Asset
+
     project = db.session.get(Project, project_id)
     for scene in project.scenes:
         asset = db.session.get(Asset, scene.asset_id) if scene.asset_id else None
-        if asset and asset.engine == media.OFFLINE_ENGINE and (asset.width, asset.height) != project.size:
+        if (
+            asset
+            and asset.engine == media.OFFLINE_ENGINE
+            and (asset.width, asset.height) != project.size
+        ):
             scene.asset_id = None
     db.session.commit()
     draw_scenes(project_id)
 
 
 def choose_music(project_id: int) -> None:
-    """Pick a library track matching the template's mood, unless one is chosen."""
+    """Pick a library track matching the template's mood, unless one is chosen, and
+    have its WAV ready (library tracks are rendered on first use), so that neither the
+    studio's player nor the first render waits for it."""
     project = db.session.get(Project, project_id)
     if project.music_track is None:
         template = get_template(project.template)
         project.music_track = media.pick_music(template.music_mood if template else "calm")
+    track, workspace_id = project.music_track, project.workspace_id
     db.session.commit()
+    media.music_path(track, workspace_id)
 
 
 def _scene_ids(project_id: int, condition) -> list[int]:
-    ids = list(db.session.scalars(select(Scene.id).where(Scene.project_id == project_id, condition)
-                                  .order_by(Scene.position)))
+    ids = list(
+        db.session.scalars(
+            select(Scene.id)
+            .where(Scene.project_id == project_id, condition)
+            .order_by(Scene.position)
+        )
+    )
     db.session.commit()
     return ids
 
 
 def _set_status(project_id: int, status: str, error: str | None = None) -> None:
+    """Record the end of a build and, once committed, announce it (project.ready/failed)."""
     project = db.session.get(Project, project_id)
     project.status, project.error = status, error
     if status == "ready":
         project.progress = 1.0
     db.session.commit()
+    body, workspace_id = services.to_json(project), project.workspace_id
+    db.session.commit()
+    events.project_finished.send(workspace_id, event=f"project.{status}", data=body)
 
 
 def _reporter(project_id: int, progress: Progress | None) -> Progress:
@@ -147,4 +180,5 @@ def _reporter(project_id: int, progress: Progress | None) -> Progress:
         db.session.commit()
         if progress:
             progress(stage, fraction)
+
     return report

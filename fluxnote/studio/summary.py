@@ -3,6 +3,7 @@
 Word weights come from wordfreq's shipped frequency lists: a word's weight is how rare
 it is in English (8 - Zipf), so sentences dense in the text's own rare words score high.
 """
+
 import re
 from collections import Counter
 
@@ -36,7 +37,7 @@ def key_phrase(text: str) -> str:
         return text.strip()
     i = max(scored)[1]
     start = i - 1 if i > 0 and weight(words[i - 1]) > 0 else i
-    return " ".join(words[start:i + 1])
+    return " ".join(words[start : i + 1])
 
 
 def summarise(text: str, word_budget: int) -> list[str]:
@@ -60,3 +61,22 @@ def summarise(text: str, word_budget: int) -> list[str]:
             chosen.add(i)
             used += n
     return [sents[i] for i in sorted(chosen)]
+
+
+def search_terms(text: str, topic: str = "", limit: int = 3) -> list[str]:
+    """Stock-footage search terms for a scene, most specific first: the scene's key
+    phrase, the topic's key phrase, then the scene's rarest other words."""
+    rare = sorted(
+        {w.lower() for w in _WORD.findall(text) if len(w) > 3 and weight(w) > 0},
+        key=lambda w: (-weight(w), w),
+    )
+    scene, theme = key_phrase(text), key_phrase(topic) if topic else ""
+    # a scene without a telling word ("Follow for more") is searched by its topic first
+    telling = max((weight(w) for w in _WORD.findall(scene)), default=0) >= 3.0
+    candidates = [scene, theme, *rare] if telling else [theme, scene, *rare]
+    terms: list[str] = []
+    for term in candidates:
+        term = term.lower().strip()
+        if term and any(weight(w) > 0 for w in _WORD.findall(term)) and term not in terms:
+            terms.append(term)
+    return terms[:limit]

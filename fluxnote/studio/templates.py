@@ -1,4 +1,5 @@
 """The template catalogue (data in templates.json): structure, pacing, captions, music, layout."""
+
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,7 +13,7 @@ class Template:
     id: str
     name: str
     description: str
-    source: str              # topic | either: whether pasted text is expected
+    source: str  # topic | either: whether pasted text is expected
     structure: tuple[str, ...]
     words_per_scene: int
     target_s: int
@@ -26,11 +27,19 @@ class Template:
         return int(self.target_s * WORDS_PER_SECOND)
 
     def to_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "description": self.description,
-                "source": self.source, "structure": list(self.structure),
-                "scene_count": len(self.structure), "words_per_scene": self.words_per_scene,
-                "target_duration_s": self.target_s, "caption_style": self.caption_style,
-                "music_mood": self.music_mood, "layout": self.layout}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "source": self.source,
+            "structure": list(self.structure),
+            "scene_count": len(self.structure),
+            "words_per_scene": self.words_per_scene,
+            "target_duration_s": self.target_s,
+            "caption_style": self.caption_style,
+            "music_mood": self.music_mood,
+            "layout": self.layout,
+        }
 
 
 @lru_cache

@@ -17,14 +17,15 @@ word starts land 0.06 s from the engine's on average (median 0.05 s, 90th percen
 0.14 s); spreading words evenly over the audio instead is ~4x worse. The worst errors come
 from long breath groups with no pause to pin words to. Not measured on human voices.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
-from fluxnote.render.spec import Word
-from fluxnote.voice.audio import frame_energy, load_audio, speech_mask
+from fluxnote.media.audio import frame_energy, load_audio, speech_mask
+from fluxnote.media.timeline import Word
 from fluxnote.voice.normalize import Token, tokenize
 from fluxnote.voice.timing import to_words
 
@@ -66,7 +67,7 @@ def speech_runs(samples: np.ndarray, rate: int) -> list[tuple[float, float]]:
     """(start, end) seconds of each stretch of speech between pauses."""
     mask = speech_mask(frame_energy(samples, rate, HOP_S))
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    runs = [[s, e] for s, e in zip(edges[::2], edges[1::2])]
+    runs = [[s, e] for s, e in zip(edges[::2], edges[1::2], strict=False)]
     merged: list[list[int]] = []
     for run in runs:
         if merged and run[0] - merged[-1][1] < BRIDGE_FRAMES:
@@ -108,7 +109,7 @@ def _split(runs, weights: np.ndarray, strength: np.ndarray):
                 mid_punct = cum_p[k1 - 1] - cum_p[k0]
                 pause = min(pauses[j1 - 1], 1.0) if j1 < k else 0.0
                 boundary = pause * (3.0 - 1.5 * end_strength[k1])
-                total = cost[k0, j0] + 4 * ratio ** 2 + inner + mid_punct + boundary
+                total = cost[k0, j0] + 4 * ratio**2 + inner + mid_punct + boundary
                 if j1 == k:  # the last run must end with the last token
                     total = np.where(k1 == n, total, np.inf)
                 better = total < cost[k1, j1]
@@ -146,4 +147,4 @@ def _spread(runs, weights: np.ndarray) -> list[tuple[float, float]]:
         j = min(int(np.searchsorted(speech_at, t, side="right")) - 1, len(runs) - 1)
         return runs[j][0] + (t - speech_at[j])
 
-    return [(to_time(a), to_time(b - 1e-6)) for a, b in zip(cum[:-1], cum[1:])]
+    return [(to_time(a), to_time(b - 1e-6)) for a, b in zip(cum[:-1], cum[1:], strict=False)]

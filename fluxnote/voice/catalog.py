@@ -3,6 +3,7 @@
 Offline voices are always available. A third-party voice is listed either way but usable
 only when its provider key is set (config PROVIDER_KEYS, read from the environment).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,36 +45,90 @@ _JOE = [
     ("piper-joe-fast", "Joe — fast", "Quick read for packed scripts", 0.78, 1.0),
 ]
 _ESPEAK = [  # (espeak voice+variant, language, label, display name)
-    ("es+f3", "es-ES", "Spanish (Spain)", "Lucía"), ("es-419+m3", "es-419", "Spanish (Latin America)", "Mateo"),
-    ("fr+f2", "fr-FR", "French", "Camille"), ("de+m3", "de-DE", "German", "Lukas"),
-    ("it+f3", "it-IT", "Italian", "Giulia"), ("pt+f2", "pt-PT", "Portuguese (Portugal)", "Inês"),
-    ("pt-BR+m3", "pt-BR", "Portuguese (Brazil)", "Rafael"), ("nl+m1", "nl-NL", "Dutch", "Daan"),
+    ("es+f3", "es-ES", "Spanish (Spain)", "Lucía"),
+    ("es-419+m3", "es-419", "Spanish (Latin America)", "Mateo"),
+    ("fr+f2", "fr-FR", "French", "Camille"),
+    ("de+m3", "de-DE", "German", "Lukas"),
+    ("it+f3", "it-IT", "Italian", "Giulia"),
+    ("pt+f2", "pt-PT", "Portuguese (Portugal)", "Inês"),
+    ("pt-BR+m3", "pt-BR", "Portuguese (Brazil)", "Rafael"),
+    ("nl+m1", "nl-NL", "Dutch", "Daan"),
     ("en-GB-x-rp+m3", "en-GB", "British English", "Oliver"),
 ]
-_OPENAI = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage",
-           "shimmer", "verse", "marin", "cedar"]
+_OPENAI = [
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+]
 _ELEVENLABS = [
-    ("21m00Tcm4TlvDq8ikWAM", "Rachel"), ("9BWtsMINqrJLrRacOk9x", "Aria"),
-    ("CwhRBWXzGAHq8TQ4Fs17", "Roger"), ("EXAVITQu4vr4xnSDxMaL", "Sarah"),
-    ("FGY2WhTYpPnrIDTdsKH5", "Laura"), ("IKne3meq5aSn9XLyUdCD", "Charlie"),
-    ("JBFqnCBsd6RMkjVDRZzb", "George"), ("N2lVS1w4EtoT3dr4eOWO", "Callum"),
-    ("SAz9YHcvj6GT2YYXdXww", "River"), ("TX3LPaxmHKxFdv7VOQHJ", "Liam"),
-    ("Xb7hH8MSUJpSbSDYk0k2", "Alice"), ("XrExE9yKIg1WjnnlVkGX", "Matilda"),
-    ("bIHbv24MWmeRgasZH58o", "Will"), ("cgSgspJ2msm6clMCkdW9", "Jessica"),
-    ("cjVigY5qzO86Huf0OWal", "Eric"), ("iP95p4xoKVk53GoZ742B", "Chris"),
-    ("nPczCjzI2devNBz1zQrb", "Brian"), ("onwK4e9ZLuTAKqWW03F9", "Daniel"),
-    ("pFZP5JQG7iQjIQuC4Bku", "Lily"), ("pqHfZKP75CvOlQylNhV4", "Bill"),
+    ("21m00Tcm4TlvDq8ikWAM", "Rachel"),
+    ("9BWtsMINqrJLrRacOk9x", "Aria"),
+    ("CwhRBWXzGAHq8TQ4Fs17", "Roger"),
+    ("EXAVITQu4vr4xnSDxMaL", "Sarah"),
+    ("FGY2WhTYpPnrIDTdsKH5", "Laura"),
+    ("IKne3meq5aSn9XLyUdCD", "Charlie"),
+    ("JBFqnCBsd6RMkjVDRZzb", "George"),
+    ("N2lVS1w4EtoT3dr4eOWO", "Callum"),
+    ("SAz9YHcvj6GT2YYXdXww", "River"),
+    ("TX3LPaxmHKxFdv7VOQHJ", "Liam"),
+    ("Xb7hH8MSUJpSbSDYk0k2", "Alice"),
+    ("XrExE9yKIg1WjnnlVkGX", "Matilda"),
+    ("bIHbv24MWmeRgasZH58o", "Will"),
+    ("cgSgspJ2msm6clMCkdW9", "Jessica"),
+    ("cjVigY5qzO86Huf0OWal", "Eric"),
+    ("iP95p4xoKVk53GoZ742B", "Chris"),
+    ("nPczCjzI2devNBz1zQrb", "Brian"),
+    ("onwK4e9ZLuTAKqWW03F9", "Daniel"),
+    ("pFZP5JQG7iQjIQuC4Bku", "Lily"),
+    ("pqHfZKP75CvOlQylNhV4", "Bill"),
 ]
 
-VOICES: dict[str, Voice] = {v.id: v for v in [
-    *(Voice(i, n, "piper", "en-US", "en_US-joe-medium", d, ls, p) for i, n, d, ls, p in _JOE),
-    *(Voice(f"espeak-{lang.lower()}", f"{name} — {label}", "espeak", lang, code,
-            f"{label} (offline, espeak-ng: robotic but clear)") for code, lang, label, name in _ESPEAK),
-    *(Voice(f"openai-{v}", v.capitalize(), "openai", "en-US", v, "OpenAI TTS (gpt-4o-mini-tts)")
-      for v in _OPENAI),
-    *(Voice(f"elevenlabs-{name.lower()}", name, "elevenlabs", "en-US", vid,
-            "ElevenLabs premade voice (multilingual v2)") for vid, name in _ELEVENLABS),
-]}
+VOICES: dict[str, Voice] = {
+    v.id: v
+    for v in [
+        *(Voice(i, n, "piper", "en-US", "en_US-joe-medium", d, ls, p) for i, n, d, ls, p in _JOE),
+        *(
+            Voice(
+                f"espeak-{lang.lower()}",
+                f"{name} — {label}",
+                "espeak",
+                lang,
+                code,
+                f"{label} (offline, espeak-ng: robotic but clear)",
+            )
+            for code, lang, label, name in _ESPEAK
+        ),
+        *(
+            Voice(
+                f"openai-{v}",
+                v.capitalize(),
+                "openai",
+                "en-US",
+                v,
+                "OpenAI voice (gpt-realtime-2.1-mini)",
+            )
+            for v in _OPENAI
+        ),
+        *(
+            Voice(
+                f"elevenlabs-{name.lower()}",
+                name,
+                "elevenlabs",
+                "en-US",
+                vid,
+                "ElevenLabs premade voice (multilingual v2)",
+            )
+            for vid, name in _ELEVENLABS
+        ),
+    ]
+}
 
 
 def get_voice(voice_id: str) -> Voice | None:
@@ -92,9 +147,15 @@ def catalogue(keys: dict[str, str]) -> list[dict]:
     rows = []
     for voice in VOICES.values():
         reason = unavailable_reason(voice, keys)
-        row = {"id": voice.id, "name": voice.name, "provider": voice.provider,
-               "language": voice.language, "description": voice.description,
-               "available": reason is None, "preview_url": f"/voices/{voice.id}/preview.wav"}
+        row = {
+            "id": voice.id,
+            "name": voice.name,
+            "provider": voice.provider,
+            "language": voice.language,
+            "description": voice.description,
+            "available": reason is None,
+            "preview_url": f"/voices/{voice.id}/preview.wav",
+        }
         if reason:
             row["unavailable_reason"] = reason
         rows.append(row)

@@ -1,11 +1,15 @@
-"""ElevenLabs text-to-speech with character timestamps (`/with-timestamps`), mapped to the
-script's words."""
+"""ElevenLabs text-to-speech with character timestamps (`convert_with_timestamps`), mapped
+to the script's words, on the official `elevenlabs` SDK (it honours ELEVENLABS_BASE_URL)."""
+
 from __future__ import annotations
 
 import base64
+import binascii
 
 import httpx
 import numpy as np
+from elevenlabs.client import ElevenLabs
+from elevenlabs.core.api_error import ApiError
 
 from fluxnote.voice.errors import VoiceProviderError
 from fluxnote.voice.normalize import Token
@@ -16,35 +20,54 @@ MODEL = "eleven_multilingual_v2"
 PCM_RATE = 22050
 
 
-def synthesize(text: str, voice_id: str, api_key: str, base_url: str | None = None,
-               timeout: float = 120.0) -> tuple[np.ndarray, int, dict]:
+def _client(api_key: str, base_url: str | None, timeout: float) -> ElevenLabs:
+    return ElevenLabs(api_key=api_key, base_url=(base_url or BASE_URL).rstrip("/"), timeout=timeout)
+
+
+def synthesize(
+    text: str, voice_id: str, api_key: str, base_url: str | None = None, timeout: float = 120.0
+) -> tuple[np.ndarray, int, dict]:
     """Mono float samples, their rate and the character alignment
     (`characters`, `character_start_times_seconds`, `character_end_times_seconds`).
 
     Raises VoiceProviderError on an error answer, a network failure or a malformed body.
     """
-    url = f"{(base_url or BASE_URL).rstrip('/')}/v1/text-to-speech/{voice_id}/with-timestamps"
     try:
-        response = httpx.post(url, params={"output_format": f"pcm_{PCM_RATE}"},
-                              headers={"xi-api-key": api_key},
-                              json={"text": text, "model_id": MODEL}, timeout=timeout)
+        answer = _client(api_key, base_url, timeout).text_to_speech.convert_with_timestamps(
+            voice_id, text=text, model_id=MODEL, output_format=f"pcm_{PCM_RATE}"
+        )
+        pcm = base64.b64decode(answer.audio_base_64 or "", validate=True)
+    except ApiError as exc:
+        raise VoiceProviderError(f"ElevenLabs answered {exc.status_code}: {_detail(exc)}") from exc
     except httpx.HTTPError as exc:
         raise VoiceProviderError(f"ElevenLabs is unreachable: {exc}") from exc
-    if response.status_code != 200:
-        raise VoiceProviderError(f"ElevenLabs answered {response.status_code}: {_detail(response)}")
-    try:
-        body = response.json()
-        pcm = base64.b64decode(body["audio_base64"])
-        alignment = body.get("alignment") or {}
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, binascii.Error, TypeError) as exc:
         raise VoiceProviderError("ElevenLabs returned a malformed answer.") from exc
     if len(pcm) < 2:
         raise VoiceProviderError("ElevenLabs returned no audio.")
+    alignment = answer.alignment.dict() if answer.alignment is not None else {}
     samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2") / 32768.0
     return samples.astype(np.float32), PCM_RATE, alignment
 
 
-def token_spans(text: str, tokens: list[Token], alignment: dict) -> list[tuple[float, float] | None] | None:
+def account(api_key: str, base_url: str | None = None, timeout: float = 10.0) -> str:
+    """One cheap authenticated call (GET /v1/user): the plan and characters left.
+
+    Raises VoiceProviderError like `synthesize`."""
+    try:
+        user = _client(api_key, base_url, timeout).user.get()
+    except ApiError as exc:
+        raise VoiceProviderError(f"ElevenLabs answered {exc.status_code}: {_detail(exc)}") from exc
+    except httpx.HTTPError as exc:
+        raise VoiceProviderError(f"ElevenLabs is unreachable: {exc}") from exc
+    sub = user.subscription
+    left = sub.character_limit - sub.character_count
+    return f"{sub.tier} plan, {left} of {sub.character_limit} characters left"
+
+
+def token_spans(
+    text: str, tokens: list[Token], alignment: dict
+) -> list[tuple[float, float] | None] | None:
     """Each token's (start, end) from the character alignment of `text`, or None when there
     is no usable alignment. Characters are matched by edit distance, so an alignment of a
     slightly different text (a stripped space, a normalised quote) still maps word by word."""
@@ -61,11 +84,9 @@ def token_spans(text: str, tokens: list[Token], alignment: dict) -> list[tuple[f
     return spans
 
 
-def _detail(response: httpx.Response) -> str:
-    try:
-        detail = response.json().get("detail")
-    except ValueError:
-        return response.text[:200]
+def _detail(exc: ApiError) -> str:
+    body = exc.body
+    detail = body.get("detail", body) if isinstance(body, dict) else body
     if isinstance(detail, dict):
         return str(detail.get("message") or detail.get("status") or detail)[:200]
     return str(detail)[:200]

@@ -6,6 +6,7 @@ timings measured on the spoken words land on the written word. Only English gets
 treatment (numbers, money, dates, abbreviations); other languages get their numbers spelled
 by num2words and leave the rest to the engine.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,20 +15,65 @@ from dataclasses import dataclass
 from num2words import num2words
 
 ABBREVIATIONS = {
-    "dr.": "doctor", "mr.": "mister", "mrs.": "missus", "ms.": "miz", "prof.": "professor",
-    "st.": "saint", "jr.": "junior", "sr.": "senior", "mt.": "mount", "vs.": "versus",
-    "etc.": "et cetera", "e.g.": "for example", "i.e.": "that is", "approx.": "approximately",
-    "inc.": "incorporated", "ltd.": "limited", "co.": "company", "no.": "number",
-    "a.m.": "A M", "p.m.": "P M", "u.s.": "U S", "u.k.": "U K", "min.": "minutes",
-    "hrs.": "hours", "est.": "established", "dept.": "department", "fig.": "figure",
+    "dr.": "doctor",
+    "mr.": "mister",
+    "mrs.": "missus",
+    "ms.": "miz",
+    "prof.": "professor",
+    "st.": "saint",
+    "jr.": "junior",
+    "sr.": "senior",
+    "mt.": "mount",
+    "vs.": "versus",
+    "etc.": "et cetera",
+    "e.g.": "for example",
+    "i.e.": "that is",
+    "approx.": "approximately",
+    "inc.": "incorporated",
+    "ltd.": "limited",
+    "co.": "company",
+    "no.": "number",
+    "a.m.": "A M",
+    "p.m.": "P M",
+    "u.s.": "U S",
+    "u.k.": "U K",
+    "min.": "minutes",
+    "hrs.": "hours",
+    "est.": "established",
+    "dept.": "department",
+    "fig.": "figure",
 }
 SYMBOLS = {"&": "and", "+": "plus", "@": "at", "=": "equals", "%": "percent", "#": "number"}
-CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
-              "€": ("euro", "euros", "cent", "cents")}
-SCALES = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion", "t": "trillion",
-          "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion"}
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+CURRENCIES = {
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "£": ("pound", "pounds", "penny", "pence"),
+    "€": ("euro", "euros", "cent", "cents"),
+}
+SCALES = {
+    "k": "thousand",
+    "m": "million",
+    "b": "billion",
+    "bn": "billion",
+    "t": "trillion",
+    "thousand": "thousand",
+    "million": "million",
+    "billion": "billion",
+    "trillion": "trillion",
+}
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 LEADING = "\"'([{“‘«¿¡*_"
 TRAILING = "\"')]}”’»*_"
 CLAUSE = ",;:—–…"
@@ -133,8 +179,10 @@ def spoken_words(core: str, lang: str = "en") -> list[str]:
     if said is None:
         if re.fullmatch(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", core):
             return [core]
-        said = " ".join(SYMBOLS.get(p) or (_say_number(p) if p[0].isdigit() else p)
-                        for p in _PARTS.findall(core))
+        said = " ".join(
+            SYMBOLS.get(p) or (_say_number(p) if p[0].isdigit() else p)
+            for p in _PARTS.findall(core)
+        )
     return said.replace(",", " ").split()
 
 
@@ -147,11 +195,18 @@ def _say_pattern(core: str) -> str | None:
         month, day, year = int(m[1]), int(m[2]), int(m[3])
         if 1 <= month <= 12 and 1 <= day <= 31:
             year = year + 2000 if year < 100 else year
-            return f"{MONTHS[month - 1]} {num2words(day, to='ordinal')} {num2words(year, to='year')}"
+            return (
+                f"{MONTHS[month - 1]} {num2words(day, to='ordinal')} {num2words(year, to='year')}"
+            )
     if m := _TIME.fullmatch(core):
-        minutes = "" if m[2] == "00" else (f"oh {num2words(int(m[2]))}" if m[2][0] == "0"
-                                           else num2words(int(m[2])))
-        return " ".join(filter(None, [num2words(int(m[1])), minutes, " ".join((m[3] or "").upper())]))
+        minutes = (
+            ""
+            if m[2] == "00"
+            else (f"oh {num2words(int(m[2]))}" if m[2][0] == "0" else num2words(int(m[2])))
+        )
+        return " ".join(
+            filter(None, [num2words(int(m[1])), minutes, " ".join((m[3] or "").upper())])
+        )
     if m := _ORDINAL.fullmatch(core):
         return num2words(int(m[1]), to="ordinal")
     if _YEAR.fullmatch(core):

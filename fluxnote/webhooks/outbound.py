@@ -7,15 +7,13 @@ headers `webhook-id` (stable across retries), `webhook-timestamp` and
 BACKOFF[n] seconds; the sweeper (periodic) sends every delivery that is due, so a lost
 job or a killed worker delays a delivery but never loses it.
 """
+
 import base64
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from flask import current_app
@@ -23,14 +21,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from standardwebhooks import Webhook
 
+from fluxnote.accounts.models import Workspace
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
+from fluxnote.netguard import UnsafeUrl as WebhookUrlError
+from fluxnote.netguard import check_url, pinned_request
+from fluxnote.sqltypes import utcnow
 from fluxnote.tasks import enqueue_after_commit, get_queue, job_alive
 from fluxnote.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPES = ("generation.succeeded", "generation.failed", "render.succeeded", "render.failed")
 BACKOFF = (5, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)  # seconds before attempt n+2
 MAX_ATTEMPTS = len(BACKOFF) + 1
 LEASE = timedelta(seconds=60)
@@ -38,76 +38,64 @@ TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_ENDPOINTS = 10
 
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class WebhookUrlError(ValueError):
-    """A refused endpoint URL; the message is safe to show."""
-
-
-def check_url(url: str, allow_private: bool) -> IPAddress:
-    """Refuse anything but an http(s) URL whose host resolves only to public addresses.
-
-    Returns the address to connect to, so a delivery goes where the check looked (no
-    second DNS lookup that could be rebound to an internal address). Raises
-    WebhookUrlError. `allow_private` (config ALLOW_PRIVATE_WEBHOOK_URLS) lifts the
-    address check, for self-hosted receivers on the same network.
-    """
-    if len(url) > 2000:
-        raise WebhookUrlError("URL is longer than 2000 characters.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookUrlError("URL must be an absolute http:// or https:// URL.")
-    if parts.username or parts.password:
-        raise WebhookUrlError("URL must not contain credentials.")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise WebhookUrlError("URL has an invalid port.")
-    addresses = _resolve(parts.hostname, port)
-    if not allow_private and not all(address.is_global for address in addresses):
-        raise WebhookUrlError("URL resolves to a private or loopback address.")
-    return addresses[0]
-
-
-def _resolve(host: str, port: int) -> list[IPAddress]:
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise WebhookUrlError(f"Host {host} cannot be resolved.")
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+def _allow_private() -> bool:
+    """ALLOW_PRIVATE_WEBHOOK_URLS (API.md's own switch for endpoints) lifts the netguard
+    address rule, for self-hosted receivers on the same network."""
+    return bool(current_app.config.get("ALLOW_PRIVATE_WEBHOOK_URLS"))
 
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+class NotOwner(PermissionError):
+    """Only the workspace owner adds and deletes endpoints (whose secrets sign our events)."""
+
+
+def _require_owner(workspace_id: int, user_id: int | None) -> None:
+    owner = db.session.scalar(select(Workspace.owner_id).where(Workspace.id == workspace_id))
+    if owner is None or owner != user_id:
+        raise NotOwner("Only the workspace owner can add or delete webhook endpoints.")
+
+
 def create_endpoint(workspace_id: int, user_id: int | None, url: str) -> WebhookEndpoint:
-    """Add an endpoint to the workspace and commit. WebhookUrlError if refused."""
-    check_url(url, current_app.config.get("ALLOW_PRIVATE_WEBHOOK_URLS", False))
+    """Add an endpoint to the workspace and commit. NotOwner unless `user_id` owns the
+    workspace; WebhookUrlError if the URL is refused."""
+    _require_owner(workspace_id, user_id)
+    check_url(url, _allow_private())
     if len(list_endpoints(workspace_id)) >= MAX_ENDPOINTS:
         raise WebhookUrlError(f"A workspace can have at most {MAX_ENDPOINTS} endpoints.")
-    endpoint = WebhookEndpoint(workspace_id=workspace_id, url=url, secret=new_secret(),
-                               created_by_id=user_id)
+    endpoint = WebhookEndpoint(
+        workspace_id=workspace_id, url=url, secret=new_secret(), created_by_id=user_id
+    )
     db.session.add(endpoint)
     db.session.commit()
     return endpoint
 
 
 def list_endpoints(workspace_id: int) -> list[WebhookEndpoint]:
-    return db.session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.deleted_at.is_(None))
-        .order_by(WebhookEndpoint.id)).all()
+    return db.session.scalars(
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.deleted_at.is_(None))
+        .order_by(WebhookEndpoint.id)
+    ).all()
 
 
-def delete_endpoint(workspace_id: int, endpoint_id: int) -> bool:
-    """Stop sending to an endpoint (its log stays) and commit. False if not the workspace's."""
+def delete_endpoint(workspace_id: int, user_id: int | None, endpoint_id: int) -> bool:
+    """Stop sending to an endpoint (its log stays) and commit. False if not the workspace's;
+    NotOwner unless `user_id` owns the workspace."""
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if not endpoint or endpoint.workspace_id != workspace_id or endpoint.deleted_at:
         return False
+    _require_owner(workspace_id, user_id)
     endpoint.deleted_at = utcnow()
     db.session.commit()
     return True
+
+
+def forward(workspace_id: int, event: str, data: dict) -> None:
+    """Receiver of the fluxnote.events signals: deliver the event to the workspace."""
+    emit(workspace_id, event, data)
 
 
 def emit(workspace_id: int, event_type: str, data: dict) -> None:
@@ -129,13 +117,21 @@ def _record_deliveries(workspace_id: int, event_type: str, data: dict) -> None:
     if not endpoints:
         return
     now = utcnow()
-    body = json.dumps({"type": event_type, "timestamp": now.isoformat(), "data": data},
-                      separators=(",", ":"), default=str)
+    body = json.dumps(
+        {"type": event_type, "timestamp": now.isoformat(), "data": data},
+        separators=(",", ":"),
+        default=str,
+    )
     for endpoint in endpoints:
-        delivery = WebhookDelivery(endpoint_id=endpoint.id, workspace_id=workspace_id,
-                                   message_id="msg_" + secrets.token_hex(16),
-                                   event_type=event_type, body=body, next_attempt_at=now,
-                                   created_at=now)
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            workspace_id=workspace_id,
+            message_id="msg_" + secrets.token_hex(16),
+            event_type=event_type,
+            body=body,
+            next_attempt_at=now,
+            created_at=now,
+        )
         db.session.add(delivery)
         db.session.flush()
         enqueue_after_commit("default", deliver_job, delivery.id, job_id=_job_id(delivery.id, 1))
@@ -165,12 +161,19 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str | None:
 
 
 def _claim(delivery_id: int, now: datetime) -> tuple | None:
-    claimed = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-               WebhookDelivery.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE, attempts=WebhookDelivery.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + LEASE, attempts=WebhookDelivery.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not claimed:
         db.session.rollback()
         return None
@@ -188,13 +191,19 @@ def _send(url: str, secret: str, message_id: str, body: str) -> tuple[int | None
     """POST the signed body to the vetted address; returns (status code, error, duration in ms)."""
     started = time.monotonic()
     try:
-        address = check_url(url, current_app.config.get("ALLOW_PRIVATE_WEBHOOK_URLS", False))
+        address = check_url(url, _allow_private())
         now = utcnow()
-        headers = {"content-type": "application/json", "user-agent": "FluxNote-Webhooks/1",
-                   "webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp())),
-                   "webhook-signature": Webhook(secret).sign(message_id, now, body)}
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "FluxNote-Webhooks/1",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(message_id, now, body),
+        }
         with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-            response = client.send(_pinned_request(client, url, address, headers, body))
+            response = client.send(
+                pinned_request(client, "POST", url, address, headers=headers, content=body.encode())
+            )
         code = response.status_code
         error = None if 200 <= code < 300 else f"HTTP {code}"
     except (WebhookUrlError, httpx.HTTPError) as exc:
@@ -202,22 +211,20 @@ def _send(url: str, secret: str, message_id: str, body: str) -> tuple[int | None
     return code, error, int((time.monotonic() - started) * 1000)
 
 
-def _pinned_request(client: httpx.Client, url: str, address: IPAddress, headers: dict,
-                    body: str) -> httpx.Request:
-    """A request to `address` itself, with the URL's Host header and TLS server name."""
-    parts = urlsplit(url)
-    host = f"[{address}]" if address.version == 6 else str(address)
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return client.build_request("POST", urlunsplit(parts._replace(netloc=netloc)),
-                                headers={**headers, "host": parts.netloc}, content=body.encode(),
-                                extensions={"sni_hostname": parts.hostname})
-
-
-def _record_attempt(delivery_id: int, number: int, status_code: int | None, error: str | None,
-                    duration_ms: int) -> str:
+def _record_attempt(
+    delivery_id: int, number: int, status_code: int | None, error: str | None, duration_ms: int
+) -> str:
     now = utcnow()
-    db.session.add(WebhookAttempt(delivery_id=delivery_id, number=number, status_code=status_code,
-                                  error=error, duration_ms=duration_ms, created_at=now))
+    db.session.add(
+        WebhookAttempt(
+            delivery_id=delivery_id,
+            number=number,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
+            created_at=now,
+        )
+    )
     delivery = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     if error is None:
         _finish(delivery, "succeeded", status_code, None)
@@ -242,8 +249,13 @@ def sweep(now: datetime | None = None, limit: int = 200) -> int:
     """
     rows = db.session.execute(
         select(WebhookDelivery.id, WebhookDelivery.attempts)
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= (now or utcnow()))
-        .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= (now or utcnow()),
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+    ).all()
     db.session.rollback()
     queue, sent = get_queue("default"), 0
     for delivery_id, attempts in rows:
@@ -257,9 +269,12 @@ def sweep(now: datetime | None = None, limit: int = 200) -> int:
 
 def recent_deliveries(workspace_id: int | None = None, limit: int = 20) -> list[WebhookDelivery]:
     """Newest deliveries (of one workspace, or all for ops) with their attempts."""
-    query = (select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
-             .options(selectinload(WebhookDelivery.endpoint),
-                      selectinload(WebhookDelivery.attempt_log)))
+    query = (
+        select(WebhookDelivery)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit)
+        .options(selectinload(WebhookDelivery.endpoint), selectinload(WebhookDelivery.attempt_log))
+    )
     if workspace_id is not None:
         query = query.where(WebhookDelivery.workspace_id == workspace_id)
     return db.session.scalars(query).all()
@@ -269,14 +284,19 @@ def resend(delivery_id: int) -> bool:
     """Ops: make a failed delivery due again (its attempts so far stay in the log) and
     enqueue it after the commit. False if there is no failed delivery with that id."""
     result = db.session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
-                                      WebhookDelivery.status == "failed")
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "failed")
         .values(status="pending", next_attempt_at=utcnow(), finished_at=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    attempts = db.session.scalar(select(WebhookDelivery.attempts).where(WebhookDelivery.id == delivery_id))
-    enqueue_after_commit("default", deliver_job, delivery_id, job_id=_job_id(delivery_id, attempts + 1))
+    attempts = db.session.scalar(
+        select(WebhookDelivery.attempts).where(WebhookDelivery.id == delivery_id)
+    )
+    enqueue_after_commit(
+        "default", deliver_job, delivery_id, job_id=_job_id(delivery_id, attempts + 1)
+    )
     db.session.commit()
     return True

@@ -1,4 +1,5 @@
 """A member of workspace A gets 404 for everything of workspace B."""
+
 import pytest
 from sqlalchemy import delete, select
 
@@ -15,11 +16,20 @@ def two_workspaces(client):
     """Alice (logged in on `client`, with a token) in A; Bob in B on Max, with a token and an asset."""
     alice, bob = make_user("alice@example.com"), make_user("bob@example.com", plan="max")
     bob_token = make_token(bob)
-    asset = add_asset(bob.current_workspace_id, "image", "upload", put_bytes(b"\x89PNG fake", ".png"))
+    asset = add_asset(
+        bob.current_workspace_id, "image", "upload", put_bytes(b"\x89PNG fake", ".png")
+    )
     db.session.commit()
     login(client, alice)
-    return dict(alice=alice, bob=bob, alice_token=make_token(alice), bob_token=bob_token,
-                a=alice.current_workspace_id, b=bob.current_workspace_id, asset_id=asset.id)
+    return {
+        "alice": alice,
+        "bob": bob,
+        "alice_token": make_token(alice),
+        "bob_token": bob_token,
+        "a": alice.current_workspace_id,
+        "b": bob.current_workspace_id,
+        "asset_id": asset.id,
+    }
 
 
 def test_switching_into_another_workspace_is_404(client, two_workspaces):
@@ -46,7 +56,9 @@ def test_another_workspaces_assets_are_404(client, two_workspaces):
 
 def test_credits_and_pages_show_only_ones_own_workspace(client, two_workspaces):
     w = two_workspaces
-    assert client.get("/api/v1/credits", headers=auth(w["alice_token"])).json["workspace_id"] == w["a"]
+    assert (
+        client.get("/api/v1/credits", headers=auth(w["alice_token"])).json["workspace_id"] == w["a"]
+    )
     for path in ("/", "/dashboard/credits", "/settings"):
         html = client.get(path).data.decode()
         assert "bob" not in html and "data-allowance>150<" not in html
@@ -61,10 +73,14 @@ def test_a_removed_member_falls_back_to_their_own_workspace(client, two_workspac
     w = two_workspaces
     bob_ws = db.session.get(accounts.Workspace, w["b"])
     accounts.accept_invitation(w["alice"], accounts.invite(bob_ws, w["bob"], "alice@example.com"))
+    db.session.commit()
     alice_in_b = make_token(w["alice"])
     assert "bob&#39;s workspace" in client.get("/").data.decode()
-    db.session.execute(delete(Membership).where(Membership.user_id == w["alice"].id,
-                                                Membership.workspace_id == w["b"]))
+    db.session.execute(
+        delete(Membership).where(
+            Membership.user_id == w["alice"].id, Membership.workspace_id == w["b"]
+        )
+    )
     db.session.commit()
     assert "alice&#39;s workspace" in client.get("/").data.decode()
     assert "bob" not in client.get("/settings").data.decode()

@@ -1,4 +1,5 @@
 """API tokens: created and revoked in /settings, stored hashed, and the 401 answer."""
+
 import re
 
 from sqlalchemy import select, text
@@ -57,10 +58,38 @@ def test_cannot_revoke_someone_elses_token(client):
 
 
 def test_401_shape_for_missing_malformed_and_unknown_tokens(client):
-    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer"},
-                    auth("fn_not-a-real-token")):
+    for headers in (
+        {},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer"},
+        auth("fn_not-a-real-token"),
+    ):
         r = client.get("/api/v1/credits", headers=headers)
         assert r.status_code == 401 and r.is_json
         assert set(r.json) == {"error"}
         assert r.json["error"]["code"] == "unauthorized"
         assert "Bearer" in r.json["error"]["message"]
+
+
+def test_a_token_s_last_use_is_stamped_after_the_request_at_most_once_a_minute(client):
+    from datetime import timedelta
+
+    from fluxnote.accounts.services import touch_token
+    from fluxnote.sqltypes import utcnow
+
+    token = make_token(make_user())
+
+    def last_used():
+        return db.session.scalar(
+            select(ApiToken.last_used_at).execution_options(populate_existing=True)
+        )
+
+    assert last_used() is None
+    assert client.get("/api/v1/credits", headers=auth(token)).status_code == 200
+    first = last_used()
+    assert first is not None and abs((utcnow() - first).total_seconds()) < 30
+    assert client.get("/api/v1/credits", headers=auth(token)).status_code == 200
+    assert last_used() == first  # within the minute: not written again
+    token_id = db.session.scalar(select(ApiToken.id))
+    touch_token(token_id, first + timedelta(seconds=61))
+    assert last_used() == first + timedelta(seconds=61)

@@ -1,6 +1,8 @@
 """Upgrades (immediate, allowance delta added now) and downgrades (next billing date)."""
+
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from fluxnote.accounts.models import User, Workspace
@@ -10,6 +12,15 @@ from fluxnote.credits import services as credits
 from fluxnote.credits.models import LedgerEntry
 from fluxnote.extensions import db
 from tests.conftest import auth, login, make_token, make_user
+
+
+@pytest.fixture(autouse=True)
+def _self_service_plans(request):
+    """The plan rules, as owners meet them where the operator allows self-service
+    (tests/billing/test_plan_authority.py covers who may change plans)."""
+    for name in ("app", "pg_app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).config["SELF_SERVICE_PLANS"] = True
 
 
 def owner(client, plan="free"):
@@ -30,9 +41,13 @@ def test_upgrade_is_immediate_and_adds_the_allowance_difference(client):
     assert body["plan"] == "pro"
     assert body["video"] == {"allowance": 50, "used": 0, "reserved": 1, "remaining": 49}
     assert body["image"] == {"allowance": 2100, "used": 1, "reserved": 0, "remaining": 2099}
-    entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.entry_type == "upgrade")).all()
-    assert sorted((e.kind, e.delta, e.user_id) for e in entries) == [("image", 2000, user.id),
-                                                                   ("video", 49, user.id)]
+    entries = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.entry_type == "upgrade")
+    ).all()
+    assert sorted((e.kind, e.delta, e.user_id) for e in entries) == [
+        ("image", 2000, user.id),
+        ("video", 49, user.id),
+    ]
 
 
 def test_two_upgrades_in_one_cycle_add_up(client):
@@ -40,7 +55,11 @@ def test_two_upgrades_in_one_cycle_add_up(client):
     client.post("/settings/plan", data={"plan": "rise"})
     client.post("/settings/plan", data={"plan": "max"})
     body = client.get("/api/v1/credits", headers=auth(token)).json
-    assert (body["plan"], body["video"]["allowance"], body["image"]["remaining"]) == ("max", 150, 5000)
+    assert (body["plan"], body["video"]["allowance"], body["image"]["remaining"]) == (
+        "max",
+        150,
+        5000,
+    )
 
 
 def test_downgrade_is_scheduled_for_the_next_billing_date(client):
@@ -50,11 +69,14 @@ def test_downgrade_is_scheduled_for_the_next_billing_date(client):
     assert body["plan"] == "pro" and body["video"]["allowance"] == 50
     db.session.refresh(ws)
     assert (ws.plan, ws.pending_plan) == ("pro", "rise")
-    assert "switching to <b>Rise</b> on the next billing date" in client.get("/settings").data.decode()
+    assert (
+        "switching to <b>Rise</b> on the next billing date" in client.get("/settings").data.decode()
+    )
     assert "switches to Rise on the next billing date" in client.get("/").data.decode()
     resets_at = credits.snapshot(ws.id)["video"]["resets_at"]
     after = credits.snapshot(ws.id, now=resets_at + timedelta(minutes=1))
     assert after["video"]["allowance"] == 21 and after["image"]["remaining"] == 1000
+    assert credits.refresh_due(resets_at + timedelta(minutes=1)) == 1
     db.session.refresh(ws)
     assert (ws.plan, ws.pending_plan) == ("rise", None)
 
@@ -77,7 +99,7 @@ def test_htmx_plan_change_returns_the_partial_and_the_credits_changed_event(clie
     assert "Upgraded to Rise" in html and "<b data-current-plan>Rise</b>" in html
     summary = client.get("/dashboard/credits/summary").data.decode()
     assert summary.lstrip().startswith('<section id="credit-summary"')
-    assert 'data-allowance>21<' in summary
+    assert "data-allowance>21<" in summary
 
 
 def test_unknown_plan_changes_nothing(client):
@@ -100,14 +122,19 @@ def test_refused_payment_changes_nothing(client, monkeypatch):
     assert body["plan"] == "free" and body["video"]["allowance"] == 1
 
 
-
 def test_plan_changes_on_postgresql(pg_app):
     client = pg_app.test_client()
     client.post("/signup", data={"email": "pg@example.com", "password": "password123"})
+    client.post("/login", data={"email": "pg@example.com", "password": "password123"})
     token = create_token(db.session.scalar(select(User).where(User.email == "pg@example.com")), "t")
+    db.session.commit()
     client.post("/settings/plan", data={"plan": "pro"})
     client.post("/settings/plan", data={"plan": "rise"})
     body = client.get("/api/v1/credits", headers=auth(token)).json
-    assert (body["plan"], body["video"]["allowance"], body["image"]["remaining"]) == ("pro", 50, 2100)
+    assert (body["plan"], body["video"]["allowance"], body["image"]["remaining"]) == (
+        "pro",
+        50,
+        2100,
+    )
     ws = db.session.get(Workspace, body["workspace_id"])
     assert ws.pending_plan == "rise"

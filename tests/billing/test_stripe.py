@@ -1,8 +1,9 @@
 """The optional Stripe backend against a loopback server speaking Stripe's API."""
+
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -26,18 +27,41 @@ class FakeStripe(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._record({})
-        self._answer(200, {"id": "sub_1", "object": "subscription",
-                           "items": {"object": "list", "data": [{"id": "si_1", "object": "subscription_item"}]}})
+        self._answer(
+            200,
+            {
+                "id": "sub_1",
+                "object": "subscription",
+                "items": {
+                    "object": "list",
+                    "data": [{"id": "si_1", "object": "subscription_item"}],
+                },
+            },
+        )
 
     def do_POST(self):
         form = parse_qs(self.rfile.read(int(self.headers["Content-Length"] or 0)).decode())
         self._record(form)
         if self.path == "/v1/checkout/sessions":
-            return self._answer(200, {"id": "cs_1", "object": "checkout.session",
-                                      "url": "https://checkout.stripe.test/cs_1"})
+            return self._answer(
+                200,
+                {
+                    "id": "cs_1",
+                    "object": "checkout.session",
+                    "url": "https://checkout.stripe.test/cs_1",
+                },
+            )
         if FakeStripe.decline:
-            return self._answer(402, {"error": {"type": "card_error", "code": "card_declined",
-                                                "message": "Your card was declined."}})
+            return self._answer(
+                402,
+                {
+                    "error": {
+                        "type": "card_error",
+                        "code": "card_declined",
+                        "message": "Your card was declined.",
+                    }
+                },
+            )
         self._answer(200, {"id": "sub_1", "object": "subscription"})
 
     def _record(self, form):
@@ -60,9 +84,13 @@ def fake_stripe(app):
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeStripe)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     FakeStripe.calls, FakeStripe.decline = [], False
-    app.config.update(BILLING_BACKEND="stripe", STRIPE_SECRET_KEY="sk_test_x",
-                      STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_PRICES="rise=price_r,pro=price_p,max=price_m",
-                      STRIPE_API_BASE=f"http://127.0.0.1:{server.server_port}")
+    app.config.update(
+        BILLING_BACKEND="stripe",
+        STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_WEBHOOK_SECRET=SECRET,
+        STRIPE_PRICES="rise=price_r,pro=price_p,max=price_m",
+        STRIPE_API_BASE=f"http://127.0.0.1:{server.server_port}",
+    )
     yield FakeStripe
     server.shutdown()
 
@@ -70,15 +98,28 @@ def fake_stripe(app):
 def send_event(client, event: dict, secret: str = SECRET):
     payload = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(payload, secret, int(time.time()))
-    return client.post("/billing/stripe/webhook", data=payload,
-                       headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    return client.post(
+        "/billing/stripe/webhook",
+        data=payload,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+    )
 
 
 def checkout_completed(workspace_id: int, plan: str, event_id: str = "evt_1") -> dict:
-    return {"id": event_id, "object": "event", "type": "checkout.session.completed",
-            "data": {"object": {"id": "cs_1", "object": "checkout.session", "customer": "cus_1",
-                                "subscription": "sub_1",
-                                "metadata": {"workspace_id": str(workspace_id), "plan": plan}}}}
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {
+            "object": {
+                "id": "cs_1",
+                "object": "checkout.session",
+                "customer": "cus_1",
+                "subscription": "sub_1",
+                "metadata": {"workspace_id": str(workspace_id), "plan": plan},
+            }
+        },
+    }
 
 
 def subscribed(client, fake):
@@ -86,8 +127,10 @@ def subscribed(client, fake):
     user = make_user()
     login(client, user)
     r = client.post("/settings/plan", data={"plan": "pro"})
-    assert r.status_code == 302 and r.headers["Location"] == "https://checkout.stripe.test/cs_1"
-    assert send_event(client, checkout_completed(user.current_workspace_id, "pro")).status_code == 200
+    assert r.status_code == 303 and r.headers["Location"] == "https://checkout.stripe.test/cs_1"
+    assert (
+        send_event(client, checkout_completed(user.current_workspace_id, "pro")).status_code == 200
+    )
     return user, make_token(user)
 
 
@@ -101,7 +144,7 @@ def test_first_upgrade_goes_through_checkout_and_applies_on_the_webhook(client, 
     assert (method, path) == ("POST", "/v1/checkout/sessions")
     assert form["line_items[0][price]"] == "price_p" and form["metadata[plan]"] == "pro"
     resets_at = client.get("/api/v1/credits", headers=auth(token)).json["cycle"]["resets_at"]
-    anchor = datetime.fromtimestamp(int(form["subscription_data[billing_cycle_anchor]"]), timezone.utc)
+    anchor = datetime.fromtimestamp(int(form["subscription_data[billing_cycle_anchor]"]), UTC)
     assert anchor == datetime.fromisoformat(resets_at)  # Stripe renews when the credits do
     assert form["subscription_data[proration_behavior]"] == "create_prorations"
     assert client.get("/api/v1/credits", headers=auth(token)).json["plan"] == "free"
@@ -117,7 +160,9 @@ def test_first_upgrade_goes_through_checkout_and_applies_on_the_webhook(client, 
 
 def test_forged_webhook_changes_nothing(client, fake_stripe):
     user = make_user()
-    r = send_event(client, checkout_completed(user.current_workspace_id, "max"), secret="whsec_wrong")
+    r = send_event(
+        client, checkout_completed(user.current_workspace_id, "max"), secret="whsec_wrong"
+    )
     assert r.status_code == 400 and r.json["error"]["code"] == "bad_request"
     assert db.session.get(Workspace, user.current_workspace_id).plan == "free"
     assert db.session.scalar(select(func.count()).select_from(BillingAccount)) == 0
@@ -147,8 +192,15 @@ def test_downgrade_without_proration_and_cancellation_schedule_free(client, fake
     assert form["items[0][price]"] == "price_r" and form["proration_behavior"] == "none"
     workspace = db.session.get(Workspace, user.current_workspace_id)
     assert (workspace.plan, workspace.pending_plan) == ("pro", "rise")
-    send_event(client, {"id": "evt_2", "object": "event", "type": "customer.subscription.deleted",
-                        "data": {"object": {"id": "sub_1", "object": "subscription"}}})
+    send_event(
+        client,
+        {
+            "id": "evt_2",
+            "object": "event",
+            "type": "customer.subscription.deleted",
+            "data": {"object": {"id": "sub_1", "object": "subscription"}},
+        },
+    )
     db.session.refresh(workspace)
     assert (workspace.plan, workspace.pending_plan) == ("pro", "free")
     assert db.session.get(BillingAccount, workspace.id) is None
@@ -156,6 +208,8 @@ def test_downgrade_without_proration_and_cancellation_schedule_free(client, fake
 
 def test_back_from_checkout_explains_what_happens(client, fake_stripe):
     login(client, make_user())
-    assert "changes as soon as the payment provider confirms" in \
-        client.get("/settings?checkout=done").data.decode()
+    assert (
+        "changes as soon as the payment provider confirms"
+        in client.get("/settings?checkout=done").data.decode()
+    )
     assert "nothing was charged" in client.get("/settings?checkout=canceled").data.decode()

@@ -1,4 +1,5 @@
 """A failed htmx request (rate limited, server error, unreachable) tells the user."""
+
 from playwright.sync_api import expect
 
 
@@ -8,9 +9,14 @@ def _advise(page):
 
 def test_rate_limited_htmx_request_shows_a_message(page):
     page.goto("/pricing")
-    page.route("**/pricing?*", lambda route: route.fulfill(
-        status=429, headers={"Retry-After": "30", "Content-Type": "application/json"},
-        body='{"error": {"code": "rate_limited", "message": "Too many requests."}}'))
+    page.route(
+        "**/pricing?*",
+        lambda route: route.fulfill(
+            status=429,
+            headers={"Retry-After": "30", "Content-Type": "application/json"},
+            body='{"error": {"code": "rate_limited", "message": "Too many requests."}}',
+        ),
+    )
     _advise(page)
     expect(page.locator("#toast")).to_have_text("Too many requests — try again in 30 s.")
 

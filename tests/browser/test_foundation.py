@@ -1,4 +1,5 @@
 """Sign up, see the counters, upgrade: the counters change without a page reload."""
+
 import re
 
 from playwright.sync_api import expect
@@ -15,6 +16,7 @@ def counter(page, root: str, kind: str, name: str):
 
 
 def test_signup_dashboard_upgrade_without_reload(page, live_app, console_errors):
+    live_app.config["SELF_SERVICE_PLANS"] = True  # the operator lets owners pick plans
     email = signup(page)
     expect(counter(page, "#credit-counters", "video", "remaining")).to_have_text("1")
     expect(counter(page, "#credit-counters", "image", "allowance")).to_have_text("100")
@@ -51,6 +53,8 @@ def test_plan_advisor_updates_in_place(page, console_errors):
     page.evaluate("window.__sameDocument = 'yes'")
     page.fill("input[name=videos]", "2")
     expect(page.locator("[data-advice-plan]")).to_have_text("Rise")
-    expect(page.locator("#advisor-result")).to_contain_text("2 videos × 4 variations × 1 member = 8")
+    expect(page.locator("#advisor-result")).to_contain_text(
+        "2 videos × 4 variations × 1 member = 8"
+    )
     assert page.evaluate("window.__sameDocument") == "yes"
     assert console_errors == []

@@ -1,5 +1,6 @@
 """The generate page in headless Chromium: cost up front, the counter drops at once, the
 status card polls until the offline engine's image arrives, out-of-credits message."""
+
 import re
 
 from playwright.sync_api import expect
@@ -24,7 +25,7 @@ def test_generate_an_image_from_the_studio(page, live_app, console_errors):
     expect(card).to_have_attribute("data-status", "succeeded", timeout=30_000)
     expect(card.locator("img")).to_be_visible()
     expect(card.locator("[data-engine]")).to_have_text("FluxNote Offline Image")
-    assert card.get_attribute("hx-trigger") is None          # polling stopped
+    assert card.get_attribute("hx-trigger") is None  # polling stopped
     assert page.evaluate("document.querySelector('#gen-gallery img').naturalWidth") == 1080
     assert console_errors == []
 

@@ -1,5 +1,6 @@
 """The ops page in headless Chromium: no CSP violations, live numbers refresh by htmx
 polling without a reload, and a credit adjustment submitted through the form (CSRF on)."""
+
 import re
 
 from playwright.sync_api import expect

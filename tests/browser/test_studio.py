@@ -1,5 +1,6 @@
 """The studio in headless Chromium: quick create → restyle (the preview changes) →
 render → progress → download."""
+
 import re
 
 from playwright.sync_api import expect
@@ -46,7 +47,9 @@ def test_quick_create_restyle_render_and_download(page, live_app, console_errors
     after = page.get_attribute("#studio-preview", "src")
     new_png = page.request.get(after)
     assert new_png.headers["content-type"] == "image/png" and new_png.body() != old_png
-    assert page.locator("#caption-form select[name=caption_style]").input_value() == "boxed_highlight"
+    assert (
+        page.locator("#caption-form select[name=caption_style]").input_value() == "boxed_highlight"
+    )
 
     page.click("#render-status button[type=submit]")
     page.wait_for_selector("#render-status progress")
@@ -58,6 +61,10 @@ def test_quick_create_restyle_render_and_download(page, live_app, console_errors
     path = tmp_path / "video.mp4"
     download.value.save_as(path)
     facts = probe(path)
-    assert facts["size"] == (1080, 1920) and facts["video_codec"] == "h264" and facts["audio_codec"] == "aac"
+    assert (
+        facts["size"] == (1080, 1920)
+        and facts["video_codec"] == "h264"
+        and facts["audio_codec"] == "aac"
+    )
     assert 2 < facts["duration"] < 20
     assert console_errors == []

@@ -1,5 +1,6 @@
 """The ledger rules: reserve, capture, release, adjust, idempotency and members."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -8,10 +9,16 @@ from sqlalchemy.exc import IntegrityError
 from fluxnote.credits import services as credits
 from fluxnote.credits.models import AppendOnlyError, CreditHold
 from fluxnote.extensions import db
-from tests.credits.conftest import (add_member, balance, check_invariants, entries, holds_in,
-                                    new_workspace)
+from tests.credits.conftest import (
+    add_member,
+    balance,
+    check_invariants,
+    entries,
+    holds_in,
+    new_workspace,
+)
 
-T0 = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)   # billing day 15: cycle Jan 15 - Feb 15
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)  # billing day 15: cycle Jan 15 - Feb 15
 
 
 def reserve_one(ws: int, user: int, ref: str, kind: str = "image") -> CreditHold:
@@ -82,7 +89,7 @@ def test_out_of_credits_raises_and_writes_nothing(any_db_app):
         credits.reserve(ws, "video", "video-2", owner, now=T0)
     db.session.rollback()
     assert (exc.value.kind, exc.value.remaining) == ("video", 0)
-    assert exc.value.resets_at == datetime(2026, 2, 15, tzinfo=timezone.utc)
+    assert exc.value.resets_at == datetime(2026, 2, 15, tzinfo=UTC)
     assert len(entries(ws)) == written
     assert len(holds_in(ws, "video")) == 1
     assert balance(ws, "video").remaining == 0
@@ -128,9 +135,16 @@ def test_every_entry_has_a_unique_key_and_its_member(any_db_app):
     rows = entries(ws)
     assert len({e.idempotency_key for e in rows}) == len(rows) == 9
     assert [(e.entry_type, e.user_id) for e in rows] == [
-        ("grant", owner), ("grant", owner), ("reserve", member), ("reserve", member),
-        ("reserve", member), ("capture", member), ("capture", owner), ("release", owner),
-        ("adjust", owner)]
+        ("grant", owner),
+        ("grant", owner),
+        ("reserve", member),
+        ("reserve", member),
+        ("reserve", member),
+        ("capture", member),
+        ("capture", owner),
+        ("release", owner),
+        ("adjust", owner),
+    ]
     with pytest.raises(IntegrityError):
         credits.adjust(ws, "video", 1, "admin:gift", owner, now=T0)
     db.session.rollback()
@@ -153,8 +167,10 @@ def test_adjust_cannot_make_remaining_negative(any_db_app):
 def test_database_refuses_remaining_outside_zero_to_allowance(any_db_app, remaining):
     ws, _ = new_workspace(T0)
     with pytest.raises(IntegrityError):
-        db.session.execute(text(f"UPDATE credit_balances SET remaining = {remaining} "
-                                "WHERE workspace_id = :ws"), {"ws": ws})
+        db.session.execute(
+            text(f"UPDATE credit_balances SET remaining = {remaining} WHERE workspace_id = :ws"),
+            {"ws": ws},
+        )
     db.session.rollback()
     assert balance(ws, "video").remaining == 1
 
@@ -173,9 +189,13 @@ def test_entries_cannot_be_rewritten_through_the_orm(any_db_app):
     assert [e.delta for e in entries(ws, kind="video")] == [1]
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_entries SET delta = 1000 WHERE workspace_id = :ws",
-    "DELETE FROM ledger_entries WHERE workspace_id = :ws"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entries SET delta = 1000 WHERE workspace_id = :ws",
+        "DELETE FROM ledger_entries WHERE workspace_id = :ws",
+    ],
+)
 def test_the_database_refuses_to_rewrite_entries(any_db_app, statement):
     ws, _ = new_workspace(T0)
     with pytest.raises(IntegrityError, match="append-only"):

@@ -1,32 +1,43 @@
 """A Hypothesis state machine over reserve / capture / release / refresh / plan changes
 with time moving across cycle ends, checked against a plain model after every step."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from unittest.mock import patch
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant, multiple,
-                                 rule, run_state_machine_as_test)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 
 from fluxnote.accounts.models import User, Workspace
-from fluxnote.billing.plans import KINDS, all_plans, get_plan, rank
 from fluxnote.billing.services import change_plan
 from fluxnote.credits import services as credits
 from fluxnote.credits.cycles import cycle_containing
 from fluxnote.credits.models import CreditHold
 from fluxnote.extensions import db
+from fluxnote.plans import KINDS, all_plans, get_plan, rank
 from tests.credits.conftest import balance, check_invariants, new_workspace
 
 PLAN_IDS = [p.id for p in all_plans()]
-EPOCH = datetime(2027, 12, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2027, 12, 1, tzinfo=UTC)
 
 
 class LedgerMachine(RuleBasedStateMachine):
     holds = Bundle("holds")
 
-    @initialize(plan=st.sampled_from(PLAN_IDS), billing_day=st.sampled_from([1, 15, 28, 29, 30, 31]),
-                hours=st.integers(0, 24 * 31))
+    @initialize(
+        plan=st.sampled_from(PLAN_IDS),
+        billing_day=st.sampled_from([1, 15, 28, 29, 30, 31]),
+        hours=st.integers(0, 24 * 31),
+    )
     def open(self, plan: str, billing_day: int, hours: int) -> None:
         self.now = EPOCH + timedelta(hours=hours)
         self.ws, self.owner = new_workspace(self.now, plan, billing_day)
@@ -38,7 +49,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @staticmethod
     def _fresh(allowance: int) -> dict:
-        return dict(allowance=allowance, used=0, this_cycle=0, carried=0, remaining=allowance)
+        return {
+            "allowance": allowance,
+            "used": 0,
+            "this_cycle": 0,
+            "carried": 0,
+            "remaining": allowance,
+        }
 
     def _model_refresh(self) -> None:
         if self.now < self.end:
@@ -47,16 +64,22 @@ class LedgerMachine(RuleBasedStateMachine):
             self.plan, self.pending = self.pending, None
         self.start, self.end = cycle_containing(self.now, self.billing_day)
         for kind, b in self.bal.items():
-            self.bal[kind] = dict(self._fresh(get_plan(self.plan).allowance(kind)),
-                                  carried=b["carried"] + b["this_cycle"])
+            self.bal[kind] = dict(
+                self._fresh(get_plan(self.plan).allowance(kind)),
+                carried=b["carried"] + b["this_cycle"],
+            )
 
     @rule(target=holds, kind=st.sampled_from(KINDS), n=st.integers(1, 4))
     def reserve(self, kind: str, n: int):
         self._model_refresh()
         b = self.bal[kind]
         try:
-            ids = [h.id for h in credits.reserve(self.ws, kind, f"r{next(self.refs)}", self.owner,
-                                                 count=n, now=self.now)]
+            ids = [
+                h.id
+                for h in credits.reserve(
+                    self.ws, kind, f"r{next(self.refs)}", self.owner, count=n, now=self.now
+                )
+            ]
             db.session.commit()
         except credits.InsufficientCredits as exc:
             # A refusal writes no credit, only the due refresh it applied: commit both.
@@ -105,7 +128,10 @@ class LedgerMachine(RuleBasedStateMachine):
         if periodic:
             credits.refresh_due(self.now)
             return
-        snap = credits.snapshot(self.ws, self.now)
+        snap = credits.snapshot(self.ws, self.now)  # shows a due refresh before it is applied
+        credits.refresh(self.ws, self.now)  # as a plan change or a reserve applies it
+        db.session.commit()
+        assert credits.snapshot(self.ws, self.now) == snap
         for kind, b in self.bal.items():
             assert snap[kind]["remaining"] == b["remaining"]
             assert snap[kind]["reserved"] == b["this_cycle"] + b["carried"]
@@ -114,10 +140,14 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(plan=st.sampled_from(PLAN_IDS))
     def change_plan(self, plan: str) -> None:
         self._model_refresh()
-        with patch("fluxnote.credits.services.utcnow", return_value=self.now), \
-                patch("fluxnote.billing.services.utcnow", return_value=self.now):
-            outcome = change_plan(db.session.get(Workspace, self.ws), plan,
-                                  db.session.get(User, self.owner))
+        with (
+            patch("fluxnote.credits.services.utcnow", return_value=self.now),
+            patch("fluxnote.billing.services.utcnow", return_value=self.now),
+        ):
+            outcome = change_plan(
+                db.session.get(Workspace, self.ws), plan, db.session.get(User, self.owner)
+            )
+            db.session.commit()
         if plan == self.plan:
             assert outcome == "unchanged"
             self.pending = None
@@ -148,6 +178,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
 def test_ledger_state_machine(any_db_app, request):
     examples = 40 if request.node.callspec.params["any_db_app"] == "sqlite" else 15
-    run_state_machine_as_test(LedgerMachine, settings=settings(
-        max_examples=examples, stateful_step_count=30, deadline=None, database=None,
-        suppress_health_check=[HealthCheck.too_slow]))
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=30,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )

@@ -1,9 +1,10 @@
 """Races on a SQLite file database and on the real PostgreSQL: 20 threads, each with its
 own app context, session and connection, released together by a barrier."""
+
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
@@ -46,7 +47,7 @@ def race(app, action, threads: int = THREADS) -> list:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def test_twenty_reserves_against_one_credit_one_wins(any_db_app):
@@ -81,7 +82,9 @@ def test_reserves_racing_a_due_refresh_grant_once_and_all_succeed(any_db_app):
     start = now() - timedelta(days=40)
     ws, owner = new_workspace(start)
     moment = now()
-    results = race(any_db_app, lambda i: credits.reserve(ws, "image", f"r-{i}", owner, now=moment)[0].id)
+    results = race(
+        any_db_app, lambda i: credits.reserve(ws, "image", f"r-{i}", owner, now=moment)[0].id
+    )
     assert all(isinstance(r, int) for r in results), results
     bal = balance(ws, "image")
     assert (bal.reserved, bal.remaining) == (THREADS, 100 - THREADS)
@@ -96,9 +99,12 @@ def wait_for_a_lock_wait(timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     with db.engine.connect() as conn:
         while time.monotonic() < deadline:
-            waiting = conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'")).scalar()
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
             conn.rollback()
             if waiting:
                 return

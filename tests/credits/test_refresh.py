@@ -1,6 +1,7 @@
 """Monthly refresh: billing day with month-end clamp, idempotent per cycle, lazy and periodic,
 plan changes at the right moment, and holds that span a refresh."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -9,17 +10,17 @@ from fluxnote.billing.services import change_plan
 from fluxnote.credits import services as credits
 from fluxnote.credits.cycles import cycle_containing
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
 from fluxnote.periodic import PERIODIC
+from fluxnote.sqltypes import utcnow
 from tests.conftest import make_user
 from tests.credits.conftest import balance, check_invariants, entries, new_workspace
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
-T0 = utc(2026, 1, 15, 12)          # billing day 15: cycle Jan 15 - Feb 15
+T0 = utc(2026, 1, 15, 12)  # billing day 15: cycle Jan 15 - Feb 15
 REFRESH = utc(2026, 2, 15)
 
 
@@ -32,16 +33,24 @@ def spend(ws: int, user: int, kind: str, n: int, now: datetime, capture: bool = 
     return [h.id for h in holds]
 
 
-@pytest.mark.parametrize("moment, billing_day, start, end", [
-    (utc(2026, 1, 31, 9), 31, utc(2026, 1, 31), utc(2026, 2, 28)),
-    (utc(2026, 2, 28, 0), 31, utc(2026, 2, 28), utc(2026, 3, 31)),
-    (utc(2026, 3, 30, 23), 31, utc(2026, 2, 28), utc(2026, 3, 31)),
-    (utc(2028, 2, 29, 5), 30, utc(2028, 2, 29), utc(2028, 3, 30)),
-    (utc(2028, 2, 28, 23), 31, utc(2028, 1, 31), utc(2028, 2, 29)),
-    (utc(2026, 12, 20), 15, utc(2026, 12, 15), utc(2027, 1, 15)),
-    (utc(2027, 1, 3), 15, utc(2026, 12, 15), utc(2027, 1, 15)),
-    (datetime(2026, 3, 1, 1, tzinfo=timezone(timedelta(hours=3))), 1, utc(2026, 2, 1), utc(2026, 3, 1)),
-])
+@pytest.mark.parametrize(
+    "moment, billing_day, start, end",
+    [
+        (utc(2026, 1, 31, 9), 31, utc(2026, 1, 31), utc(2026, 2, 28)),
+        (utc(2026, 2, 28, 0), 31, utc(2026, 2, 28), utc(2026, 3, 31)),
+        (utc(2026, 3, 30, 23), 31, utc(2026, 2, 28), utc(2026, 3, 31)),
+        (utc(2028, 2, 29, 5), 30, utc(2028, 2, 29), utc(2028, 3, 30)),
+        (utc(2028, 2, 28, 23), 31, utc(2028, 1, 31), utc(2028, 2, 29)),
+        (utc(2026, 12, 20), 15, utc(2026, 12, 15), utc(2027, 1, 15)),
+        (utc(2027, 1, 3), 15, utc(2026, 12, 15), utc(2027, 1, 15)),
+        (
+            datetime(2026, 3, 1, 1, tzinfo=timezone(timedelta(hours=3))),
+            1,
+            utc(2026, 2, 1),
+            utc(2026, 3, 1),
+        ),
+    ],
+)
 def test_cycles_start_on_the_billing_day_clamped_to_month_end(moment, billing_day, start, end):
     assert cycle_containing(moment, billing_day) == (start, end)
 
@@ -51,8 +60,16 @@ def test_refresh_on_the_billing_day_expires_unused_and_grants_in_full(any_db_app
     spend(ws, owner, "image", 30, T0)
     assert credits.snapshot(ws, now=REFRESH - timedelta(seconds=1))["image"]["remaining"] == 70
     snap = credits.snapshot(ws, now=REFRESH)["image"]
-    assert (snap["allowance"], snap["used"], snap["reserved"], snap["remaining"]) == (100, 0, 0, 100)
+    assert (snap["allowance"], snap["used"], snap["reserved"], snap["remaining"]) == (
+        100,
+        0,
+        0,
+        100,
+    )
     assert (snap["cycle_start"], snap["resets_at"]) == (REFRESH, utc(2026, 3, 15))
+    assert entries(ws, kind="image", entry_type="expire") == []  # a read never writes
+    assert credits.refresh_due(REFRESH) == 1  # the clock's job
+    assert credits.snapshot(ws, now=REFRESH)["image"] == snap
     assert [e.delta for e in entries(ws, kind="image", entry_type="expire")] == [-70]
     assert [e.delta for e in entries(ws, kind="image", entry_type="grant")] == [100, 100]
     check_invariants(ws)
@@ -60,8 +77,9 @@ def test_refresh_on_the_billing_day_expires_unused_and_grants_in_full(any_db_app
 
 def test_refresh_twice_grants_once(any_db_app):
     ws, owner = new_workspace(T0)
-    assert credits.ensure_current(ws, REFRESH + timedelta(hours=1)) is True
-    assert credits.ensure_current(ws, REFRESH + timedelta(hours=2)) is False
+    assert credits.refresh(ws, REFRESH + timedelta(hours=1)) is True
+    assert credits.refresh(ws, REFRESH + timedelta(hours=2)) is False
+    db.session.commit()
     assert credits.refresh_due(REFRESH + timedelta(hours=3)) == 0
     assert len(entries(ws, kind="video", entry_type="grant", cycle_start=REFRESH)) == 1
     assert balance(ws, "video").remaining == 1
@@ -75,12 +93,18 @@ def test_refresh_across_a_short_month(any_db_app):
     assert credits.snapshot(ws, now=utc(2026, 2, 27, 23, 59))["video"]["remaining"] == 0
     feb = credits.snapshot(ws, now=utc(2026, 2, 28, 0, 1))["video"]
     assert (feb["remaining"], feb["cycle_start"], feb["resets_at"]) == (
-        1, utc(2026, 2, 28), utc(2026, 3, 31))
+        1,
+        utc(2026, 2, 28),
+        utc(2026, 3, 31),
+    )
     spend(ws, owner, "video", 1, utc(2026, 3, 1))
     assert credits.snapshot(ws, now=utc(2026, 3, 30, 23))["video"]["remaining"] == 0
     mar = credits.snapshot(ws, now=utc(2026, 3, 31, 0, 1))["video"]
     assert (mar["remaining"], mar["cycle_start"], mar["resets_at"]) == (
-        1, utc(2026, 3, 31), utc(2026, 4, 30))
+        1,
+        utc(2026, 3, 31),
+        utc(2026, 4, 30),
+    )
     check_invariants(ws)
 
 
@@ -105,7 +129,11 @@ def test_a_workspace_nobody_touched_is_refreshed_by_the_periodic_job(any_db_app)
     assert credits.refresh_due(months_later) == 2
     assert credits.refresh_due(months_later) == 0
     bal = balance(quiet, "image")
-    assert (bal.cycle_start, bal.cycle_end, bal.remaining) == (utc(2026, 4, 15), utc(2026, 5, 15), 100)
+    assert (bal.cycle_start, bal.cycle_end, bal.remaining) == (
+        utc(2026, 4, 15),
+        utc(2026, 5, 15),
+        100,
+    )
     assert balance(other, "image").cycle_start == utc(2026, 3, 20)
     assert credits.refresh_due in PERIODIC  # run by `fluxnote clock` every 30 s
     check_invariants(quiet)
@@ -118,8 +146,13 @@ def test_upgrade_adds_the_allowance_difference_now(any_db_app):
     [hold] = credits.reserve(ws, "video", "v1", user.id)
     db.session.commit()
     assert change_plan(db.session.get(Workspace, ws), "pro", user) == "upgraded"
+    db.session.commit()
     snap = credits.snapshot(ws)
-    assert (snap["video"]["allowance"], snap["video"]["reserved"], snap["video"]["remaining"]) == (50, 1, 49)
+    assert (snap["video"]["allowance"], snap["video"]["reserved"], snap["video"]["remaining"]) == (
+        50,
+        1,
+        49,
+    )
     assert (snap["image"]["allowance"], snap["image"]["remaining"]) == (2100, 2100)
     [entry] = entries(ws, kind="video", entry_type="upgrade")
     assert (entry.delta, entry.user_id) == (49, user.id)
@@ -131,12 +164,16 @@ def test_downgrade_takes_effect_at_the_next_cycle(any_db_app):
     user = make_user(plan="pro")
     ws = user.current_workspace_id
     assert change_plan(db.session.get(Workspace, ws), "rise", user) == "scheduled"
+    db.session.commit()
     now = utcnow()
     snap = credits.snapshot(ws, now)["video"]
     assert (snap["allowance"], snap["remaining"]) == (50, 50)
     assert db.session.get(Workspace, ws).plan == "pro"
     nxt = credits.snapshot(ws, snap["resets_at"])["video"]
     assert (nxt["allowance"], nxt["remaining"], nxt["cycle_start"]) == (21, 21, snap["resets_at"])
+    assert db.session.get(Workspace, ws).plan == "pro"  # shown ahead, applied by the clock
+    assert credits.refresh_due(snap["resets_at"]) == 1
+    assert credits.snapshot(ws, snap["resets_at"])["video"] == nxt
     workspace = db.session.get(Workspace, ws)
     assert (workspace.plan, workspace.pending_plan) == ("rise", None)
     check_invariants(ws)
@@ -145,7 +182,8 @@ def test_downgrade_takes_effect_at_the_next_cycle(any_db_app):
 def test_hold_reserved_before_a_refresh_is_carried(any_db_app):
     ws, owner = new_workspace(T0)
     kept, dropped = spend(ws, owner, "image", 2, T0, capture=False)
-    credits.ensure_current(ws, REFRESH)
+    assert credits.snapshot(ws, now=REFRESH)["image"]["carried"] == 2
+    credits.refresh_due(REFRESH)
     bal = balance(ws, "image")
     assert (bal.allowance, bal.this_cycle, bal.carried, bal.remaining) == (100, 0, 2, 100)
     assert credits.snapshot(ws, now=REFRESH)["image"]["reserved"] == 2
@@ -174,7 +212,7 @@ def test_credit_released_before_the_refresh_expires_with_it(any_db_app):
     [hold] = spend(ws, owner, "video", 1, T0, capture=False)
     credits.release(hold, now=REFRESH - timedelta(minutes=1))
     db.session.commit()
-    credits.ensure_current(ws, REFRESH)
+    credits.refresh_due(REFRESH)
     assert [e.delta for e in entries(ws, kind="video", entry_type="expire")] == [-1]
     assert balance(ws, "video").remaining == 1
     check_invariants(ws)

@@ -1,4 +1,5 @@
 """GET /healthz and GET /api/v1/credits exactly as API.md describes them."""
+
 from datetime import datetime
 
 import redis
@@ -16,8 +17,9 @@ def test_healthz_is_ok_without_auth(client):
 
 
 def test_healthz_reports_a_dead_redis_with_503(client, monkeypatch):
-    monkeypatch.setattr(redis_store, "conn", redis.Redis(host="127.0.0.1", port=1,
-                                                         socket_connect_timeout=0.2))
+    monkeypatch.setattr(
+        redis_store, "conn", redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    )
     r = client.get("/healthz")
     assert r.status_code == 503
     assert r.json == {"status": "error", "database": "ok", "redis": "error"}

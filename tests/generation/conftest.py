@@ -1,6 +1,7 @@
 """Generation test helpers: a scriptable fake provider behind the provider registry,
 API submit shortcuts and an in-process burst worker on the real Redis. Tests without
 the `fakes` fixture run the real registry (the offline engine; no third-party keys)."""
+
 import hashlib
 import hmac
 import json
@@ -42,7 +43,12 @@ class FakeProvider:
     env_key = "FAKE_KEY"
 
     def __init__(self, provider_id: str, mode: str = "succeed", pid_file: str | None = None):
-        self.id, self.name, self.mode, self.pid_file = provider_id, f"Fake {provider_id}", mode, pid_file
+        self.id, self.name, self.mode, self.pid_file = (
+            provider_id,
+            f"Fake {provider_id}",
+            mode,
+            pid_file,
+        )
         self.submitted, self.polled, self.canceled, self.calls = [], [], [], 0
         self.poll_answer: ProviderResult | None = None
 
@@ -62,7 +68,9 @@ class FakeProvider:
             return ProviderResult("failed", error="nsfw", moderated=True)
         if self.mode == "remote":
             return ProviderResult("queued", provider_job_id=f"job-{request.seed}")
-        return ProviderResult("succeeded", output_path=png_file(), meta={"width": 108, "height": 192})
+        return ProviderResult(
+            "succeeded", output_path=png_file(), meta={"width": 108, "height": 192}
+        )
 
     def poll(self, provider_job_id, model=None):
         self.polled.append(provider_job_id)
@@ -76,10 +84,15 @@ class FakeProvider:
         if not hmac.compare_digest(headers.get("x-fake-signature", ""), expected):
             raise InvalidSignature("bad signature")
         data = json.loads(body)
-        result = ProviderResult(data["status"], provider_job_id=data["job"],
-                                output_url="http://fake/out.png", error=data.get("error"))
-        return WebhookEvent(data["id"], data["job"], result,
-                            verified=headers.get("x-fake-verified", "1") == "1")
+        result = ProviderResult(
+            data["status"],
+            provider_job_id=data["job"],
+            output_url="http://fake/out.png",
+            error=data.get("error"),
+        )
+        return WebhookEvent(
+            data["id"], data["job"], result, verified=headers.get("x-fake-verified", "1") == "1"
+        )
 
     def fetch_result(self, result, dest_dir):
         path = Path(dest_dir) / "out.png"
@@ -103,8 +116,10 @@ def fakes(monkeypatch):
 def work(queues=("priority", "default")) -> None:
     """Run every queued job in this process (a burst SimpleWorker on the real Redis)."""
     from fluxnote.tasks import get_queue
+
     SimpleWorker([get_queue(q) for q in queues], connection=redis_store.conn).work(
-        burst=True, with_scheduler=False, logging_level="WARNING")
+        burst=True, with_scheduler=False, logging_level="WARNING"
+    )
 
 
 def submit(client, token, expect=202, key=None, **body):
@@ -125,4 +140,3 @@ def free(app):
     """A Free-plan user and their API token."""
     user = make_user()
     return user, make_token(user)
-

@@ -1,6 +1,7 @@
 """Cancelling an in-flight generation stops it at the provider too: the real fal adapter
 against a loopback server speaking its queue protocol, after the cancel's commit, with
 the credit released once whatever the provider answers."""
+
 import pytest
 from rq.job import Job
 from sqlalchemy import select
@@ -23,10 +24,16 @@ def fal_app(tmp_path, redis_url):
     server = FakeServer()
     server.start()
     server.on("POST", "/fal-ai/flux-2-pro", json_body={"request_id": "req-1"})
-    keys = {"FAL_KEY": "k-test", "REPLICATE_API_TOKEN": "", "OPENAI_API_KEY": "",
-            "RUNWAYML_API_SECRET": "", "ELEVENLABS_API_KEY": ""}
-    app = build_app(tmp_path, redis_url, PROVIDER_KEYS=keys,
-                    PROVIDER_SETTINGS={"FAL_QUEUE_URL": server.url})
+    keys = {
+        "FAL_KEY": "k-test",
+        "REPLICATE_API_TOKEN": "",
+        "OPENAI_API_KEY": "",
+        "RUNWAYML_API_SECRET": "",
+        "ELEVENLABS_API_KEY": "",
+    }
+    app = build_app(
+        tmp_path, redis_url, PROVIDER_KEYS=keys, PROVIDER_SETTINGS={"FAL_QUEUE_URL": server.url}
+    )
     with app.app_context():
         yield app, server
         db.session.remove()
@@ -44,8 +51,13 @@ def _running(client, token) -> dict:
 
 def _releases(gen_id: int) -> int:
     hold_id = db.session.get(Generation, gen_id).hold_id
-    return len(db.session.scalars(select(LedgerEntry).where(
-        LedgerEntry.hold_id == hold_id, LedgerEntry.entry_type == "release")).all())
+    return len(
+        db.session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.hold_id == hold_id, LedgerEntry.entry_type == "release"
+            )
+        ).all()
+    )
 
 
 def _cancel_calls(server) -> list:
@@ -58,7 +70,9 @@ def test_cancel_reaches_fal_after_the_commit_and_releases_once(fal_app):
     gen = _running(client, token)
     server.on("PUT", CANCEL_PATH, status=202, json_body={"status": "CANCELLATION_REQUESTED"})
 
-    canceled = client.post(f"/api/v1/generations/{gen['id']}/cancel", headers=auth(token)).get_json()
+    canceled = client.post(
+        f"/api/v1/generations/{gen['id']}/cancel", headers=auth(token)
+    ).get_json()
     assert canceled["status"] == "canceled" and canceled["credit"] == "released"
     assert _cancel_calls(server) == []  # the request did not wait on fal: a job will call it
     assert Job.fetch(f"cancel-{gen['id']}", connection=redis_store.conn).get_status() == "queued"
@@ -69,7 +83,12 @@ def test_cancel_reaches_fal_after_the_commit_and_releases_once(fal_app):
     event = db.session.scalar(select(ProviderEvent).where(ProviderEvent.event_id == "cancel:req-1"))
     assert (event.generation_id, event.status, event.error) == (gen["id"], "canceled", None)
     assert _releases(gen["id"]) == 1
-    assert credits(client, token)["image"] == {"allowance": 100, "used": 0, "reserved": 0, "remaining": 100}
+    assert credits(client, token)["image"] == {
+        "allowance": 100,
+        "used": 0,
+        "reserved": 0,
+        "remaining": 100,
+    }
 
 
 def test_a_failing_provider_is_retried_then_given_up_without_touching_credits(fal_app):

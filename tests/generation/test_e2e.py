@@ -1,5 +1,6 @@
 """Free plan end to end through the API on the real offline engine and a real worker,
 and the never-overspend rule under concurrent submits (SQLite and PostgreSQL)."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
@@ -20,11 +21,23 @@ def test_free_plan_100_images_succeed_and_the_101st_is_402(app, client):
     ids = [submit(client, token, prompt=f"topic {i}", aspect="1:1")["id"] for i in range(100)]
     error = submit(client, token, expect=402, prompt="one too many")["error"]
     assert (error["kind"], error["remaining"]) == ("image", 0)
-    assert credits(client, token)["image"] == {"allowance": 100, "used": 0, "reserved": 100, "remaining": 0}
+    assert credits(client, token)["image"] == {
+        "allowance": 100,
+        "used": 0,
+        "reserved": 100,
+        "remaining": 0,
+    }
     work()
-    statuses = db.session.execute(select(Generation.status, func.count()).group_by(Generation.status)).all()
+    statuses = db.session.execute(
+        select(Generation.status, func.count()).group_by(Generation.status)
+    ).all()
     assert statuses == [("succeeded", 100)]
-    assert credits(client, token)["image"] == {"allowance": 100, "used": 100, "reserved": 0, "remaining": 0}
+    assert credits(client, token)["image"] == {
+        "allowance": 100,
+        "used": 100,
+        "reserved": 0,
+        "remaining": 0,
+    }
     assert ledger_sum(user.current_workspace_id, "image") == 0
     first = db.session.get(Asset, db.session.get(Generation, ids[0]).asset_id)
     last = db.session.get(Asset, db.session.get(Generation, ids[-1]).asset_id)
@@ -35,15 +48,28 @@ def test_free_plan_100_images_succeed_and_the_101st_is_402(app, client):
 
 def _race(app, token, n=20):
     def one(_):
-        return app.test_client().post("/api/v1/generations", headers=auth(token), json={
-            "kind": "video", "model": "offline-video", "prompt": "a storm"}).status_code
+        return (
+            app.test_client()
+            .post(
+                "/api/v1/generations",
+                headers=auth(token),
+                json={"kind": "video", "model": "offline-video", "prompt": "a storm"},
+            )
+            .status_code
+        )
+
     with ThreadPoolExecutor(max_workers=n) as pool:
         return sorted(pool.map(one, range(n)))
 
 
 def _assert_one_accepted(client, app, codes, user, token):
     assert codes == [202] + [402] * 19
-    assert credits(client, token)["video"] == {"allowance": 1, "used": 0, "reserved": 1, "remaining": 0}
+    assert credits(client, token)["video"] == {
+        "allowance": 1,
+        "used": 0,
+        "reserved": 1,
+        "remaining": 0,
+    }
     assert ledger_sum(user.current_workspace_id, "video") == 0
     assert db.session.scalar(select(func.count()).select_from(Generation)) == 1
 

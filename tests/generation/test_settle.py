@@ -1,4 +1,5 @@
 """Never pay for a failure: every way a generation can end leaves the ledger right."""
+
 import threading
 from datetime import timedelta
 
@@ -10,8 +11,8 @@ from fluxnote.extensions import db
 from fluxnote.generation import settle
 from fluxnote.generation.models import Generation
 from fluxnote.generation.sweeper import sweep
-from fluxnote.models import utcnow
 from fluxnote.providers.base import ProviderResult
+from fluxnote.sqltypes import utcnow
 from tests.conftest import auth, make_token, make_user
 from tests.generation.conftest import credits, png_file, submit, work
 
@@ -20,8 +21,10 @@ def _get(client, token, gen_id):
     return client.get(f"/api/v1/generations/{gen_id}", headers=auth(token)).get_json()
 
 
-@pytest.mark.parametrize("mode, message", [
-    ("fail", "GPU on fire"), ("moderate", "content policy"), ("crash", "engine failed")])
+@pytest.mark.parametrize(
+    "mode, message",
+    [("fail", "GPU on fire"), ("moderate", "content policy"), ("crash", "engine failed")],
+)
 def test_provider_failure_moderation_and_crash_release(client, free, fakes, mode, message):
     _, token = free
     fakes["offline"].mode = mode
@@ -29,7 +32,12 @@ def test_provider_failure_moderation_and_crash_release(client, free, fakes, mode
     work()
     done = _get(client, token, gen["id"])
     assert done["status"] == "failed" and done["credit"] == "released" and message in done["error"]
-    assert credits(client, token)["image"] == {"allowance": 100, "used": 0, "reserved": 0, "remaining": 100}
+    assert credits(client, token)["image"] == {
+        "allowance": 100,
+        "used": 0,
+        "reserved": 0,
+        "remaining": 100,
+    }
 
 
 def test_retryable_error_is_retried_then_succeeds(client, free, fakes):
@@ -50,7 +58,9 @@ def test_timeout_past_deadline_releases(client, free, fakes):
     assert _get(client, token, gen["id"])["status"] == "running"
     assert sweep(now=utcnow() + timedelta(hours=2))["expired"] == 1
     done = _get(client, token, gen["id"])
-    assert done["status"] == "failed" and done["credit"] == "released" and "Timed out" in done["error"]
+    assert (
+        done["status"] == "failed" and done["credit"] == "released" and "Timed out" in done["error"]
+    )
     assert ledger_sum(user.current_workspace_id, "image") == 100
 
 
@@ -72,11 +82,18 @@ def test_out_of_order_and_duplicate_results_capture_once(client, free, fakes):
     gen = submit(client, token, model="flux-2-pro")
     work()
     job = f"job-{gen['id']}"
-    results = [ProviderResult("succeeded", provider_job_id=job, output_path=png_file()),
-               ProviderResult("running", provider_job_id=job),
-               ProviderResult("succeeded", provider_job_id=job, output_path=png_file()),
-               ProviderResult("failed", provider_job_id=job, error="late failure")]
-    assert [settle.apply_provider_result(gen["id"], r) for r in results] == [True, False, False, False]
+    results = [
+        ProviderResult("succeeded", provider_job_id=job, output_path=png_file()),
+        ProviderResult("running", provider_job_id=job),
+        ProviderResult("succeeded", provider_job_id=job, output_path=png_file()),
+        ProviderResult("failed", provider_job_id=job, error="late failure"),
+    ]
+    assert [settle.apply_provider_result(gen["id"], r) for r in results] == [
+        True,
+        False,
+        False,
+        False,
+    ]
     done = _get(client, token, gen["id"])
     assert done["status"] == "succeeded" and done["credit"] == "captured"
     entries = db.session.query(LedgerEntry.entry_type).filter_by(kind="image").all()
@@ -100,8 +117,10 @@ def test_capture_and_release_race_exactly_one_wins(pg_app, fakes):
     threads = []
     for gen_id in gens:
         job = f"job-{gen_id}"
-        for result in (ProviderResult("succeeded", provider_job_id=job, output_path=png_file()),
-                       ProviderResult("failed", provider_job_id=job, error="boom")):
+        for result in (
+            ProviderResult("succeeded", provider_job_id=job, output_path=png_file()),
+            ProviderResult("failed", provider_job_id=job, error="boom"),
+        ):
             threads.append(threading.Thread(target=settle_with, args=(gen_id, result)))
     for t in threads:
         t.start()
@@ -120,6 +139,7 @@ def test_capture_and_release_race_exactly_one_wins(pg_app, fakes):
 
 def test_outcomes_are_sent_to_the_workspace_webhooks(client, free, fakes, monkeypatch):
     from fluxnote.webhooks import outbound
+
     sent = []
     monkeypatch.setattr(outbound, "emit", lambda ws, kind, data: sent.append((ws, kind, data)))
     user, token = free
@@ -131,5 +151,6 @@ def test_outcomes_are_sent_to_the_workspace_webhooks(client, free, fakes, monkey
     ws = user.current_workspace_id
     assert [(w, k, d["id"], d["status"], d["credit"]) for w, k, d in sent] == [
         (ws, "generation.succeeded", ok["id"], "succeeded", "captured"),
-        (ws, "generation.failed", bad["id"], "failed", "released")]
+        (ws, "generation.failed", bad["id"], "failed", "released"),
+    ]
     assert sent[0][2]["asset_id"]

@@ -1,4 +1,5 @@
 """The sweeper and the queues: lost jobs, dead workers, overdue polls, priority."""
+
 import os
 import signal
 import subprocess
@@ -11,9 +12,9 @@ from fluxnote.credits.services import ledger_sum
 from fluxnote.extensions import db, redis_store
 from fluxnote.generation.models import Generation
 from fluxnote.generation.sweeper import sweep
-from fluxnote.models import utcnow
 from fluxnote.periodic import PERIODIC
 from fluxnote.providers.base import ProviderResult
+from fluxnote.sqltypes import utcnow
 from fluxnote.tasks import run_worker
 from tests.conftest import auth, make_token, make_user
 from tests.generation.conftest import credits, submit, work
@@ -30,8 +31,8 @@ def test_sweeper_is_periodic(app):
 def test_lost_job_is_re_enqueued(client, free, fakes):
     _, token = free
     gen = submit(client, token)
-    redis_store.conn.flushdb()                     # Redis lost the job
-    assert sweep()["requeued"] == 0                # too young to call lost
+    redis_store.conn.flushdb()  # Redis lost the job
+    assert sweep()["requeued"] == 0  # too young to call lost
     assert sweep(now=utcnow() + timedelta(minutes=1))["requeued"] == 1
     work()
     assert _status(client, token, gen["id"])["status"] == "succeeded"
@@ -42,8 +43,9 @@ def test_overdue_remote_job_is_polled(client, free, fakes):
     fakes["fal"].mode = "remote"
     gen = submit(client, token, model="flux-2-pro")
     work()
-    fakes["fal"].poll_answer = ProviderResult("failed", provider_job_id=f"job-{gen['id']}",
-                                              error="provider lost it")
+    fakes["fal"].poll_answer = ProviderResult(
+        "failed", provider_job_id=f"job-{gen['id']}", error="provider lost it"
+    )
     assert sweep(now=utcnow() + timedelta(minutes=1))["polled"] == 1
     assert sweep(now=utcnow() + timedelta(minutes=1))["polled"] == 0  # one poll per interval
     work()
@@ -55,9 +57,17 @@ def _start_worker_process(app) -> subprocess.Popen:
     """A separate `python` worker process in its own process group."""
     config = app.config
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.generation.worker_main", config["SQLALCHEMY_DATABASE_URI"],
-         config["REDIS_URL"], config["DATA_DIR"]],
-        cwd=Path(__file__).resolve().parents[2], start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.generation.worker_main",
+            config["SQLALCHEMY_DATABASE_URI"],
+            config["REDIS_URL"],
+            config["DATA_DIR"],
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        start_new_session=True,
+    )
 
 
 def test_worker_killed_mid_job_is_rerun_and_the_ledger_balances(app, client, free, fakes):
@@ -80,7 +90,12 @@ def test_worker_killed_mid_job_is_rerun_and_the_ledger_balances(app, client, fre
     work()
     done = _status(client, token, gen["id"])
     assert done["status"] == "succeeded" and done["credit"] == "captured"
-    assert credits(client, token)["image"] == {"allowance": 100, "used": 1, "reserved": 0, "remaining": 99}
+    assert credits(client, token)["image"] == {
+        "allowance": 100,
+        "used": 1,
+        "reserved": 0,
+        "remaining": 99,
+    }
     assert ledger_sum(user.current_workspace_id, "image") == 99
 
 
@@ -88,7 +103,8 @@ def test_dead_worker_out_of_attempts_releases(client, free, fakes):
     user, token = free
     gen = submit(client, token)
     db.session.query(Generation).filter_by(id=gen["id"]).update(
-        {"status": "running", "attempts": 3, "started_at": utcnow() - timedelta(minutes=7)})
+        {"status": "running", "attempts": 3, "started_at": utcnow() - timedelta(minutes=7)}
+    )
     db.session.commit()
     assert sweep()["rerun"] == 1
     done = _status(client, token, gen["id"])

@@ -1,4 +1,5 @@
 """The studio's generate page: cost before spend, instant counter, self-stopping status."""
+
 import re
 
 from fluxnote.extensions import db
@@ -24,15 +25,24 @@ def test_page_shows_models_cost_and_remaining(client, fakes):
 
 def test_unavailable_models_are_disabled_with_the_reason(client, fakes, monkeypatch):
     from fluxnote.providers import registry
-    monkeypatch.setattr(registry, "missing_key", lambda pid: None if pid == "offline" else "set FAL_KEY")
+
+    monkeypatch.setattr(
+        registry, "missing_key", lambda pid: None if pid == "offline" else "set FAL_KEY"
+    )
     login(client, make_user())
-    assert re.search(r'value="veo-3.1"\s+disabled>Veo 3.1 — unavailable: set FAL_KEY', _page(client))
+    assert re.search(
+        r'value="veo-3.1"\s+disabled>Veo 3.1 · 9:16 16:9 · 1080p — unavailable: set FAL_KEY',
+        _page(client),
+    )
 
 
 def test_submit_reserves_at_once_and_status_polls_only_while_in_flight(client, fakes):
     login(client, make_user())
-    resp = client.post("/generate", data={"model": "offline-image", "prompt": "a fox", "aspect": "1:1",
-                                          "variations": "2"}, headers=HTMX)
+    resp = client.post(
+        "/generate",
+        data={"model": "offline-image", "prompt": "a fox", "aspect": "1:1", "variations": "2"},
+        headers=HTMX,
+    )
     assert resp.status_code == 200 and resp.headers["HX-Trigger"] == "credits-changed"
     cards = resp.get_data(as_text=True)
     assert cards.count('hx-trigger="every 1s"') == 2
@@ -90,11 +100,15 @@ def test_without_htmx_the_form_posts_and_redirects(client, fakes):
 
 def test_too_few_credits_for_the_variations_says_how_many(client, app, fakes):
     from fluxnote.credits.services import adjust
+
     user = make_user()
     adjust(user.current_workspace_id, "image", -98, "test-drain", None)
     db.session.commit()
     login(client, user)
-    resp = client.post("/generate", data={"model": "offline-image", "prompt": "ads", "variations": "3"},
-                       headers=HTMX)
+    resp = client.post(
+        "/generate",
+        data={"model": "offline-image", "prompt": "ads", "variations": "3"},
+        headers=HTMX,
+    )
     assert resp.status_code == 402
     assert "This needs 3 image credits and only 2 are left." in resp.get_data(as_text=True)

@@ -1,6 +1,7 @@
 """The ledger invariants every fault test ends with."""
-from fluxnote.billing.plans import KINDS
+
 from fluxnote.extensions import db
+from fluxnote.plans import KINDS
 from tests.credits.conftest import check_invariants, holds_in
 
 

@@ -1,6 +1,7 @@
 """CSRF on every state-changing browser route, generated from the URL map: without the
 token a signed-in member gets 400 and nothing runs. Signed callbacks and the bearer-token
 API are exempt by design (no browser sends those credentials on its own)."""
+
 import pytest
 
 from fluxnote.extensions import db
@@ -30,10 +31,11 @@ def test_every_browser_form_needs_the_csrf_token(csrf_app):
             continue
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = str(owned.user.id), True
+            session["_user_id"], session["_fresh"] = owned.user.get_id(), True
         for method in methods:
-            response = client.open(rule.build(url_values(rule, owned), append_unknown=False)[1],
-                                   method=method, data={})
+            response = client.open(
+                rule.build(url_values(rule, owned), append_unknown=False)[1], method=method, data={}
+            )
             checked += 1
             if response.status_code != 400 or "CSRF" not in response.get_data(as_text=True):
                 wrong.append(f"{method} {rule.rule}: {response.status_code}")

@@ -1,6 +1,8 @@
 """Faults: Redis stopped and restarted around generations, a worker SIGKILLed mid-job,
 SQLite busy under parallel writes. Afterwards every hold is resolved and the ledger
 balances. Redis here is a dedicated server started by the test, never the shared one."""
+
+import contextlib
 import os
 import shutil
 import socket
@@ -15,7 +17,7 @@ import pytest
 import redis
 
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
+from fluxnote.sqltypes import utcnow
 from fluxnote.tasks import run_worker
 from tests.conftest import auth, build_app, make_token, make_user
 from tests.hardening.ledger import assert_ledger_balances
@@ -41,8 +43,19 @@ class RedisServer:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         for _ in range(100):
             try:
                 if redis.Redis.from_url(self.url).ping():
@@ -84,6 +97,7 @@ def _statuses(client, headers, ids) -> list[str]:
 
 def _sweep(after: timedelta):
     from fluxnote.generation.sweeper import sweep
+
     return sweep(now=utcnow() + after)
 
 
@@ -110,18 +124,25 @@ def _kill_tree(worker: subprocess.Popen) -> None:
     """SIGKILL the worker and its work horse: RQ runs each job in a process group of its
     own, so killing the worker's group alone would leave the job running."""
     for proc in [*psutil.Process(worker.pid).children(recursive=True), psutil.Process(worker.pid)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 def _worker_process(app, tmp_path, queues: str = "priority,default") -> subprocess.Popen:
-    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], FLUXNOTE_DATA_DIR=str(tmp_path),
-               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="test")
-    return subprocess.Popen([sys.executable, "-m", "fluxnote.cli", "worker", "--queues", queues],
-                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        REDIS_URL=app.config["REDIS_URL"],
+        FLUXNOTE_DATA_DIR=str(tmp_path),
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="test",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "fluxnote.cli", "worker", "--queues", queues],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait_for(predicate, timeout: float = 30.0):
@@ -168,8 +189,12 @@ def test_parallel_writes_on_sqlite_never_oversell_or_error(fault_app):
                 codes.append(code)
 
     threads = [threading.Thread(target=submit, args=(IMAGE, 15)) for _ in range(6)]
-    threads += [threading.Thread(target=submit, args=({**IMAGE, "kind": "video", "model": "offline-video"}, 1))
-                for _ in range(8)]
+    threads += [
+        threading.Thread(
+            target=submit, args=({**IMAGE, "kind": "video", "model": "offline-video"}, 1)
+        )
+        for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -182,12 +207,16 @@ def test_parallel_writes_on_sqlite_never_oversell_or_error(fault_app):
 
 
 def test_worker_sigkilled_mid_render_leaves_no_render_running(fault_app, tmp_path):
-    from fluxnote.render.sweeper import STALE_AFTER, sweep
+    from fluxnote.renders.sweeper import STALE_AFTER, sweep
+
     client, user = fault_app.test_client(), make_user(plan="pro")
     headers = auth(make_token(user))
     template = client.get("/api/v1/templates", headers=headers).json[0]["id"]
-    project = client.post("/api/v1/projects", headers=headers,
-                          json={"source_text": "Cats purr when they are calm.", "template": template}).json
+    project = client.post(
+        "/api/v1/projects",
+        headers=headers,
+        json={"source_text": "Cats purr when they are calm.", "template": template},
+    ).json
     db.session.rollback()
     run_worker(fault_app, ["priority", "default"], burst=True)  # the studio makes scene visuals
     render_id = client.post(f"/api/v1/projects/{project['id']}/renders", headers=headers).json["id"]
@@ -202,8 +231,11 @@ def test_worker_sigkilled_mid_render_leaves_no_render_running(fault_app, tmp_pat
     detail = client.get(f"/api/v1/renders/{render_id}", headers=headers).json
     assert detail["status"] == "running", f"the render ended before the kill: {detail}"
     db.session.rollback()
-    assert sweep(now=utcnow() + STALE_AFTER + timedelta(seconds=1))["dead"] == 1
-    assert status() == "queued"
+    counts = sweep(now=utcnow() + STALE_AFTER + timedelta(seconds=1))
+    # killed while planning: the render goes back to the queue; killed while encoding a
+    # segment: that piece does, and the render stays running until it is joined
+    assert counts["dead"] + counts["dead_pieces"] == 1, counts
+    assert status() == ("queued" if counts["dead"] else "running")
     db.session.rollback()
     run_worker(fault_app, ["render"], burst=True)
     assert status() in ("succeeded", "failed")
@@ -219,6 +251,7 @@ class BadProvider:
 
     def submit(self, request):
         from fluxnote.providers.base import ProviderError, ProviderResult
+
         behaviour = request.prompt.split()[0]
         if behaviour == "error500":
             raise ProviderError("HTTP 500 from the provider", retryable=True)
@@ -234,13 +267,20 @@ class BadProvider:
         raise AttributeError(name)
 
 
-def test_provider_errors_crashes_and_garbage_release_every_credit(app, client, tmp_path, monkeypatch):
+def test_provider_errors_crashes_and_garbage_release_every_credit(
+    app, client, tmp_path, monkeypatch
+):
     from fluxnote.generation import settle
+
     monkeypatch.setattr(settle, "provider_for", lambda _id: BadProvider(tmp_path))
     user = make_user(plan="pro")
     headers = auth(make_token(user))
-    ids = [client.post("/api/v1/generations", headers=headers, json={**IMAGE, "prompt": f"{b} please"}).json["id"]
-           for b in ("error500", "crash", "garbage", "banana")]
+    ids = [
+        client.post(
+            "/api/v1/generations", headers=headers, json={**IMAGE, "prompt": f"{b} please"}
+        ).json["id"]
+        for b in ("error500", "crash", "garbage", "banana")
+    ]
     db.session.rollback()
     run_worker(app, ["priority", "default"], burst=True)
     gens = [client.get(f"/api/v1/generations/{i}", headers=headers).json for i in ids]
@@ -254,14 +294,21 @@ def test_provider_errors_crashes_and_garbage_release_every_credit(app, client, t
 def test_redis_stopped_while_a_worker_runs_a_generation(fault_app, own_redis, tmp_path):
     client, user = fault_app.test_client(), make_user(plan="pro")
     headers = auth(make_token(user))
-    body = {"kind": "video", "model": "offline-video", "prompt": "rain on a window", "duration_s": 3}
+    body = {
+        "kind": "video",
+        "model": "offline-video",
+        "prompt": "rain on a window",
+        "duration_s": 3,
+    }
     gen_id = client.post("/api/v1/generations", json=body, headers=headers).json["id"]
     db.session.rollback()
     worker = _worker_process(fault_app, tmp_path)
     try:
         _wait_for(lambda: _statuses(client, headers, [gen_id]) != ["queued"])
         own_redis.stop()
-        _wait_for(lambda: worker.poll() is not None or _statuses(client, headers, [gen_id]) != ["running"])
+        _wait_for(
+            lambda: worker.poll() is not None or _statuses(client, headers, [gen_id]) != ["running"]
+        )
     finally:
         _kill_tree(worker)
         worker.wait()
@@ -275,8 +322,13 @@ def test_redis_stopped_while_a_worker_runs_a_generation(fault_app, own_redis, tm
 
 def test_rate_limited_routes_keep_working_and_limiting_while_redis_is_down(tmp_path, own_redis):
     from fluxnote.extensions import limiter_storage
-    app = build_app(tmp_path, own_redis.url, RATELIMIT_ENABLED=True,
-                    RATELIMIT_STORAGE_URI=limiter_storage(own_redis.url))
+
+    app = build_app(
+        tmp_path,
+        own_redis.url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=limiter_storage(own_redis.url),
+    )
     with app.app_context():
         user = make_user()
         client = app.test_client()
@@ -285,8 +337,12 @@ def test_rate_limited_routes_keep_working_and_limiting_while_redis_is_down(tmp_p
         assert response.status_code == 302
         r = client.post("/api/v1/generations", json=IMAGE, headers=auth(make_token(user)))
         assert r.status_code == 202
-        codes = [client.post("/login", data={"email": user.email, "password": "wrong-password"}).status_code
-                 for _ in range(25)]
+        codes = [
+            client.post(
+                "/login", data={"email": user.email, "password": "wrong-password"}
+            ).status_code
+            for _ in range(25)
+        ]
         assert 429 in codes and 500 not in codes  # still limited, in process memory
         db.session.remove()
         db.engine.dispose()
@@ -294,18 +350,22 @@ def test_rate_limited_routes_keep_working_and_limiting_while_redis_is_down(tmp_p
 
 def test_ops_page_reports_redis_down_instead_of_failing(fault_app, own_redis):
     from tests.conftest import login
+
     client = fault_app.test_client()
     login(client, make_user(admin=True))
     own_redis.stop()
     for url in ("/ops/", "/ops/live"):
         response = client.get(url)
-        assert response.status_code == 200 and "Redis is unreachable" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "Redis is unreachable" in response.get_data(
+            as_text=True
+        )
 
 
 def test_every_page_survives_a_redis_outage(fault_app, own_redis):
     """GET pages and API reads while Redis is down: degraded, never a 500."""
     from tests.conftest import login
     from tests.hardening.factory import build_owned, url_values
+
     client = fault_app.test_client()
     owned = build_owned(fault_app, client)
     owned.user.is_admin = True  # the ops pages read RQ: they must degrade too

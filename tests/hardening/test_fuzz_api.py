@@ -1,6 +1,7 @@
 """Schemathesis against /api/v1/openapi.json through the WSGI app, with a valid token:
 bounded examples per operation, valid and invalid inputs; no 500, and every answer
 matches the documented schema."""
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -32,12 +33,19 @@ def test_api_survives_fuzzing(request, database, mode):
     assert len(operations) >= 10
     failures = []
     for operation in operations:
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy(generation_mode=mode))
         def run(case):
             case.call_and_validate(headers=headers, checks=CHECKS)
             db.session.rollback()
+
         try:
             run()
         except Exception as exc:  # collect every operation's failure, then report them all

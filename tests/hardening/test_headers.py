@@ -1,8 +1,8 @@
 """Security headers on every page, pages that work under the CSP, production cookies."""
-import re
-from pathlib import Path
 
-from fluxnote import ROOT
+import re
+
+from fluxnote import site_path
 from fluxnote.security import CSP
 from tests.conftest import build_app, login, make_user
 from tests.hardening.factory import build_owned, url_values
@@ -17,6 +17,7 @@ def _pages(app, client):
     """Every GET page (not JSON, not files) an admin owner can open, rendered."""
     owned = build_owned(app, client)
     from fluxnote.extensions import db
+
     db.session.get(type(owned.user), owned.user.id).is_admin = True
     db.session.commit()
     login(client, owned.user)
@@ -44,10 +45,13 @@ def test_every_page_has_the_security_headers_and_no_inline_code(app, client):
 
 def test_templates_have_no_inline_scripts_or_styles():
     offenders = []
-    for path in Path(ROOT, "templates").rglob("*.html"):
+    templates = site_path("templates")
+    for path in templates.rglob("*.html"):
         text = path.read_text()
         for pattern in (INLINE_SCRIPT, INLINE_HANDLER, STYLE_ATTR):
-            offenders += [f"{path.relative_to(ROOT)}: {m.group(0)[:80]}" for m in pattern.finditer(text)]
+            offenders += [
+                f"{path.relative_to(templates)}: {m.group(0)[:80]}" for m in pattern.finditer(text)
+            ]
     assert not offenders, "\n".join(offenders)
 
 
@@ -58,7 +62,11 @@ def test_csp_allows_only_the_apps_own_scripts_and_styles():
 
 
 def test_api_and_error_answers_carry_the_headers_too(client):
-    for response in (client.get("/api/v1/credits"), client.get("/no-such-page"), client.get("/healthz")):
+    for response in (
+        client.get("/api/v1/credits"),
+        client.get("/no-such-page"),
+        client.get("/healthz"),
+    ):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "Content-Security-Policy" in response.headers
 

@@ -1,5 +1,8 @@
 """Rate limits (Flask-Limiter on the app's Redis): login, sign-up, token creation and
 generation submits answer 429 — the error shape for the API, a page for the browser."""
+
+import uuid
+
 import pytest
 
 from fluxnote.extensions import db, limiter_storage
@@ -8,8 +11,12 @@ from tests.conftest import auth, build_app, login, make_token, make_user
 
 @pytest.fixture
 def limited(tmp_path, redis_url):
-    app = build_app(tmp_path, redis_url, RATELIMIT_ENABLED=True,
-                    RATELIMIT_STORAGE_URI=limiter_storage(redis_url))
+    app = build_app(
+        tmp_path,
+        redis_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=limiter_storage(redis_url),
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -31,8 +38,13 @@ def _assert_friendly_page(response):
 
 def test_login_is_limited(limited):
     client = limited.test_client()
-    n, response = _until_limited(lambda: client.post(
-        "/login", data={"email": "x@example.com", "password": "wrong-password"}), 40)
+    n, response = _until_limited(
+        lambda: client.post(
+            "/login",  # a new email each time: the per-account throttle is tested elsewhere
+            data={"email": f"x{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-password"},
+        ),
+        40,
+    )
     assert n == 21
     _assert_friendly_page(response)
     assert client.get("/login").status_code == 200  # only attempts are limited
@@ -40,8 +52,9 @@ def test_login_is_limited(limited):
 
 def test_signup_is_limited(limited):
     client = limited.test_client()
-    n, response = _until_limited(lambda: client.post(
-        "/signup", data={"email": "not-an-email", "password": "x"}), 20)
+    n, response = _until_limited(
+        lambda: client.post("/signup", data={"email": "not-an-email", "password": "x"}), 20
+    )
     assert n == 11
     _assert_friendly_page(response)
 
@@ -57,16 +70,23 @@ def test_token_creation_is_limited(limited):
 def test_generation_submits_are_limited_with_the_error_shape(limited):
     client = limited.test_client()
     headers = auth(make_token(make_user()))
-    n, response = _until_limited(lambda: client.post("/api/v1/generations", json={}, headers=headers), 200)
+    n, response = _until_limited(
+        lambda: client.post("/api/v1/generations", json={}, headers=headers), 200
+    )
     assert n == 121
     assert response.json["error"]["code"] == "rate_limited"
     assert int(response.headers["Retry-After"]) >= 1
     other = auth(make_token(make_user()))
-    assert client.post("/api/v1/generations", json={}, headers=other).status_code == 422  # per token
+    assert (
+        client.post("/api/v1/generations", json={}, headers=other).status_code == 422
+    )  # per token
 
 
 def test_limits_live_in_the_shared_redis(limited, redis_url):
     import redis
+
     client = limited.test_client()
     client.post("/login", data={"email": "x@example.com", "password": "wrong-password"})
-    assert any(b"LIMIT" in key or b"limit" in key for key in redis.Redis.from_url(redis_url).keys("*"))
+    assert any(
+        b"LIMIT" in key or b"limit" in key for key in redis.Redis.from_url(redis_url).keys("*")
+    )

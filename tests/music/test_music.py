@@ -1,10 +1,10 @@
 """The generated music library: tracks by mood that decode, loop and sound different."""
+
 import wave
 
 import numpy as np
 
-from fluxnote.music.services import MOODS, TRACKS, duck_envelope, track_path, tracks
-from fluxnote.voice.audio import write_wav
+from fluxnote.music.services import MOODS, TRACKS, track_path, tracks
 from tests.conftest import auth, make_token, make_user
 
 
@@ -34,7 +34,7 @@ def test_tracks_render_decode_and_differ_by_mood(tmp_path):
     # drums: the upbeat track is full of sharp onsets, the calm one is not
     assert onset_rate(upbeat[:, 0], rate) > 2 * onset_rate(calm[:, 0], rate)
     # not a sine beep: energy spread over many frequency bands
-    spectrum = np.abs(np.fft.rfft(upbeat[rate * 20: rate * 30, 0]))
+    spectrum = np.abs(np.fft.rfft(upbeat[rate * 20 : rate * 30, 0]))
     bands = np.add.reduceat(spectrum, np.geomspace(20, len(spectrum) - 1, 25).astype(int))
     assert (bands > bands.max() * 0.01).sum() > 15
 
@@ -47,21 +47,6 @@ def test_tracks_are_cached_and_deterministic(tmp_path):
     assert other.read_bytes() == first.read_bytes()
 
 
-def test_duck_envelope_dips_under_the_voice(tmp_path):
-    rate = 22050
-    voice = np.zeros(rate * 5, dtype=np.float32)
-    t = np.arange(rate) / rate
-    voice[rate: 2 * rate] = 0.5 * np.sin(2 * np.pi * 180 * t)
-    wav = write_wav(tmp_path / "voice.wav", voice, rate)
-
-    gain = duck_envelope(wav, 44100 * 6, 44100)
-
-    assert len(gain) == 44100 * 6
-    assert gain[int(44100 * 0.5)] > 0.95
-    assert gain[int(44100 * 1.5)] < 0.4
-    assert gain[int(44100 * 4.5)] > 0.95
-
-
 def test_music_api_lists_the_library(client):
     token = make_token(make_user())
     rows = client.get("/api/v1/music", headers=auth(token)).get_json()
@@ -71,5 +56,5 @@ def test_music_api_lists_the_library(client):
 def onset_rate(samples, rate) -> float:
     """Sharp energy rises per second (10 ms frames, > 6 dB jump)."""
     frames = samples[: len(samples) // 441 * 441].reshape(-1, 441)
-    db = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-10)
+    db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
     return float(np.sum(np.diff(db) > 6) / (len(samples) / rate))

@@ -1,6 +1,8 @@
 """A loopback HTTP server that tests program to speak a provider's protocol."""
+
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -36,11 +38,20 @@ class Route:
 @dataclass
 class FakeServer:
     """Answers programmed (method, path) routes and records every request it sees."""
+
     routes: dict = field(default_factory=dict)
     seen: list = field(default_factory=list)
 
-    def on(self, method: str, path: str, status: int = 200, json_body=None, body: bytes | None = None,
-           content_type: str = "application/json", delay: float = 0.0) -> None:
+    def on(
+        self,
+        method: str,
+        path: str,
+        status: int = 200,
+        json_body=None,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        delay: float = 0.0,
+    ) -> None:
         data = body if body is not None else json.dumps(json_body).encode()
         self.routes[(method, path)] = Route(status, data, content_type, delay)
 
@@ -55,18 +66,25 @@ class FakeServer:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                server.seen.append(Seen(self.command, parts.path, parse_qs(parts.query),
-                                        {k.lower(): v for k, v in self.headers.items()}, body))
-                route = server.routes.get((self.command, parts.path), Route(404, b'{"detail":"no route"}'))
+                server.seen.append(
+                    Seen(
+                        self.command,
+                        parts.path,
+                        parse_qs(parts.query),
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
+                    )
+                )
+                route = server.routes.get(
+                    (self.command, parts.path), Route(404, b'{"detail":"no route"}')
+                )
                 time.sleep(route.delay)
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(route.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
@@ -96,6 +114,7 @@ def loopback_only(monkeypatch):
         if host not in LOOPBACK:
             raise OSError(f"test tried to reach {host!r}")
         return real(host, *args, **kwargs)
+
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
@@ -110,6 +129,7 @@ def server():
 @pytest.fixture
 def png_file(tmp_path):
     from PIL import Image
+
     path = tmp_path / "first.png"
     Image.new("RGB", (64, 64), (200, 30, 30)).save(path)
     return path

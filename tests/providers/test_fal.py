@@ -10,8 +10,10 @@ from fluxnote.providers import fal
 from fluxnote.providers.base import GenerationRequest, InvalidSignature, ProviderError
 from fluxnote.providers.fal import FalProvider
 
-MODEL = "fal-ai/kling-video/v2/master/image-to-video"
+MODEL = "fal-ai/kling-video/v3/pro/text-to-video"
+I2V = "fal-ai/kling-video/v3/pro/image-to-video"
 APP = "/fal-ai/kling-video/requests/req-1"
+FILE_URL = "https://v3.fal.media/files/first.png"
 
 
 @pytest.fixture(autouse=True)
@@ -29,38 +31,90 @@ def signing_key(server):
 
 
 def serve_keys(server, *keys):
-    jwks = {"keys": [{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA",
-                      "x": base64.urlsafe_b64encode(bytes(k.verify_key)).decode()} for k in keys]}
+    jwks = {
+        "keys": [
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": "EdDSA",
+                "x": base64.urlsafe_b64encode(bytes(k.verify_key)).decode(),
+            }
+            for k in keys
+        ]
+    }
     server.on("GET", "/.well-known/jwks.json", json_body=jwks)
 
 
 def provider(server, timeout=2.0):
-    return FalProvider("k-123", queue_url=server.url, timeout=timeout,
-                       jwks_url=f"{server.url}/.well-known/jwks.json")
+    return FalProvider(
+        "k-123",
+        queue_url=server.url,
+        timeout=timeout,
+        jwks_url=f"{server.url}/.well-known/jwks.json",
+        rest_url=server.url,
+        allow_private=True,
+    )
+
+
+def serve_storage(server):
+    """fal storage: initiate answers where to PUT the bytes and the URL they will have."""
+    server.on(
+        "POST",
+        "/storage/upload/initiate",
+        json_body={"upload_url": f"{server.url}/gcs/first.png", "file_url": FILE_URL},
+    )
+    server.on("PUT", "/gcs/first.png", body=b"")
 
 
 def signed(key, body: bytes, request_id="req-1", user_id="user-9", timestamp=None):
     ts = str(int(time.time()) if timestamp is None else timestamp)
     message = "\n".join([request_id, user_id, ts, hashlib.sha256(body).hexdigest()]).encode()
-    return {"X-Fal-Webhook-Request-Id": request_id, "X-Fal-Webhook-User-Id": user_id,
-            "X-Fal-Webhook-Timestamp": ts,
-            "X-Fal-Webhook-Signature": key.sign(message).signature.hex()}
+    return {
+        "X-Fal-Webhook-Request-Id": request_id,
+        "X-Fal-Webhook-User-Id": user_id,
+        "X-Fal-Webhook-Timestamp": ts,
+        "X-Fal-Webhook-Signature": key.sign(message).signature.hex(),
+    }
 
 
 def video_request(**kw):
-    return GenerationRequest(kind="video", model=MODEL, prompt="a cat surfing", duration_s=5,
-                             webhook_url="https://fluxnote.example/webhooks/fal", **kw)
+    return GenerationRequest(
+        kind="video",
+        model=MODEL,
+        prompt="a cat surfing",
+        duration_s=5,
+        webhook_url="https://fluxnote.example/webhooks/fal",
+        **kw,
+    )
 
 
-def test_submit_queues_with_key_and_webhook(server, png_file):
-    server.on("POST", f"/{MODEL}", json_body={"request_id": "req-1", "gateway_request_id": "req-1"})
+def test_submit_uploads_the_first_frame_and_queues_with_key_and_webhook(server, png_file):
+    serve_storage(server)
+    server.on("POST", f"/{I2V}", json_body={"request_id": "req-1", "gateway_request_id": "req-1"})
     result = provider(server).submit(video_request(source_image=png_file))
     assert (result.status, result.provider_job_id) == ("queued", "req-1")
-    sent = server.seen[-1]
+    initiate, put, sent = server.seen[-3:]
+    assert initiate.query["storage_type"] == ["gcs"]
+    assert initiate.json == {"content_type": "image/png", "file_name": "first.png"}
+    assert initiate.headers["authorization"] == "Key k-123"
+    assert put.method == "PUT" and put.body == png_file.read_bytes()
+    assert put.headers["content-type"] == "image/png"
     assert sent.headers["authorization"] == "Key k-123"
     assert sent.query["fal_webhook"] == ["https://fluxnote.example/webhooks/fal"]
-    assert sent.json["prompt"] == "a cat surfing" and sent.json["duration"] == "5"
-    assert sent.json["image_url"].startswith("data:image/png;base64,")
+    assert sent.json == {
+        "prompt": "a cat surfing",
+        "duration": "5",
+        "generate_audio": False,
+        "start_image_url": FILE_URL,
+    }
+
+
+def test_a_failed_upload_is_retryable_and_submits_nothing(server, png_file):
+    server.on("POST", "/storage/upload/initiate", status=503, body=b"busy")
+    with pytest.raises(ProviderError) as err:
+        provider(server).submit(video_request(source_image=png_file))
+    assert err.value.retryable
+    assert [s.path for s in server.seen] == ["/storage/upload/initiate"]
 
 
 def test_poll_follows_the_queue_to_the_result(server):
@@ -89,20 +143,31 @@ def test_fetch_result_downloads_the_output(server, tmp_path):
 
 def test_a_refused_result_is_a_moderated_failure(server):
     server.on("GET", f"{APP}/status", json_body={"status": "COMPLETED"})
-    server.on("GET", APP, status=422, json_body={"detail": [
-        {"loc": ["body", "prompt"], "msg": "flagged", "type": "content_policy_violation"}]})
+    server.on(
+        "GET",
+        APP,
+        status=422,
+        json_body={
+            "detail": [
+                {"loc": ["body", "prompt"], "msg": "flagged", "type": "content_policy_violation"}
+            ]
+        },
+    )
     result = provider(server).poll("req-1", model=MODEL)
     assert result.status == "failed" and result.moderated
 
 
-@pytest.mark.parametrize("status,body,retryable", [
-    (500, b'{"detail":"boom"}', True),
-    (429, b'{"detail":"slow down"}', True),
-    (401, b'{"detail":"bad key"}', False),
-    (200, b"<html>not json</html>", False),
-    (200, b'["a list"]', False),
-    (200, b'{"no_request_id": true}', False),
-])
+@pytest.mark.parametrize(
+    "status,body,retryable",
+    [
+        (500, b'{"detail":"boom"}', True),
+        (429, b'{"detail":"slow down"}', True),
+        (401, b'{"detail":"bad key"}', False),
+        (200, b"<html>not json</html>", False),
+        (200, b'["a list"]', False),
+        (200, b'{"no_request_id": true}', False),
+    ],
+)
 def test_submit_failures_raise_provider_errors(server, status, body, retryable):
     server.on("POST", f"/{MODEL}", status=status, body=body)
     with pytest.raises(ProviderError) as err:
@@ -124,9 +189,16 @@ def test_unknown_status_is_an_error(server):
 
 
 def test_a_valid_signed_webhook_is_verified(server, signing_key):
-    body = json.dumps({"request_id": "req-1", "gateway_request_id": "req-1", "status": "OK",
-                       "payload": {"images": [{"url": "https://cdn.example/a.png", "width": 768,
-                                               "height": 1344}]}}).encode()
+    body = json.dumps(
+        {
+            "request_id": "req-1",
+            "gateway_request_id": "req-1",
+            "status": "OK",
+            "payload": {
+                "images": [{"url": "https://cdn.example/a.png", "width": 768, "height": 1344}]
+            },
+        }
+    ).encode()
     event = provider(server).parse_webhook(signed(signing_key, body), body)
     assert event.verified and event.provider_job_id == "req-1"
     assert event.result.status == "succeeded"
@@ -143,8 +215,14 @@ def test_keys_are_cached_between_webhooks(server, signing_key):
 
 
 def test_a_webhook_error_event_is_a_failure(server, signing_key):
-    body = json.dumps({"request_id": "req-1", "status": "ERROR", "error": "Invalid status code: 422",
-                       "payload": {"detail": [{"type": "content_policy_violation", "msg": "nsfw"}]}}).encode()
+    body = json.dumps(
+        {
+            "request_id": "req-1",
+            "status": "ERROR",
+            "error": "Invalid status code: 422",
+            "payload": {"detail": [{"type": "content_policy_violation", "msg": "nsfw"}]},
+        }
+    ).encode()
     event = provider(server).parse_webhook(signed(signing_key, body), body)
     assert event.result.status == "failed" and event.result.moderated
 
@@ -157,8 +235,13 @@ def test_forged_stale_and_tampered_webhooks_are_rejected(server, signing_key):
     tampered = signed(signing_key, body)
     other_request = signed(signing_key, body, request_id="req-2")
     missing = {k: v for k, v in signed(signing_key, body).items() if "Signature" not in k}
-    for headers, data in [(forged, body), (stale, body), (missing, body),
-                          (tampered, body.replace(b"v.mp4", b"evil.mp4")), (other_request, body)]:
+    for headers, data in [
+        (forged, body),
+        (stale, body),
+        (missing, body),
+        (tampered, body.replace(b"v.mp4", b"evil.mp4")),
+        (other_request, body),
+    ]:
         with pytest.raises(InvalidSignature):
             p.parse_webhook(headers, data)
 
@@ -181,22 +264,43 @@ def test_unreachable_key_set_rejects_the_webhook(server):
 
 
 def test_a_first_frame_selects_the_image_to_video_endpoint(server, png_file):
+    serve_storage(server)
     server.on("POST", "/fal-ai/kling-video/v3/pro/image-to-video", json_body={"request_id": "r"})
     server.on("POST", "/fal-ai/veo3.1/image-to-video", json_body={"request_id": "r"})
     p = provider(server)
-    p.submit(GenerationRequest(kind="video", model="fal-ai/kling-video/v3/pro/text-to-video",
-                               prompt="p", duration_s=10, source_image=png_file))
+    p.submit(
+        GenerationRequest(
+            kind="video",
+            model="fal-ai/kling-video/v3/pro/text-to-video",
+            prompt="p",
+            duration_s=10,
+            source_image=png_file,
+        )
+    )
     assert server.seen[-1].json["duration"] == "10"
-    p.submit(GenerationRequest(kind="video", model="fal-ai/veo3.1", prompt="p", duration_s=8,
-                               source_image=png_file))
+    p.submit(
+        GenerationRequest(
+            kind="video", model="fal-ai/veo3.1", prompt="p", duration_s=8, source_image=png_file
+        )
+    )
     assert server.seen[-1].json["duration"] == "8s"
+    assert server.seen[-1].json["image_url"] == FILE_URL
 
 
-def test_image_requests_name_fal_image_sizes(server):
+def test_image_requests_ask_for_the_exact_catalogue_size(server):
     server.on("POST", "/fal-ai/flux-2-pro", json_body={"request_id": "r"})
-    provider(server).submit(GenerationRequest(kind="image", model="fal-ai/flux-2-pro", prompt="p",
-                                              aspect="16:9"))
-    assert server.seen[-1].json == {"prompt": "p", "image_size": "landscape_16_9", "num_images": 1}
+    provider(server).submit(
+        GenerationRequest(
+            kind="image", model="fal-ai/flux-2-pro", prompt="p", aspect="16:9", size="2048x1152"
+        )
+    )
+    assert server.seen[-1].json == {"prompt": "p", "image_size": {"width": 2048, "height": 1152}}
+
+
+def test_a_model_without_a_profile_is_refused_before_any_call(server):
+    with pytest.raises(ProviderError) as err:
+        provider(server).submit(GenerationRequest(kind="image", model="fal-ai/unknown", prompt="p"))
+    assert not err.value.retryable and server.seen == []
 
 
 def test_forged_signatures_do_not_refetch_the_key_set(server, signing_key):
@@ -209,8 +313,20 @@ def test_forged_signatures_do_not_refetch_the_key_set(server, signing_key):
 
 
 def test_a_prompt_refused_at_submit_is_moderated(server):
-    server.on("POST", f"/{MODEL}", status=422, json_body={"detail": [
-        {"loc": ["body", "prompt"], "msg": "Prompt flagged", "type": "content_policy_violation"}]})
+    server.on(
+        "POST",
+        f"/{MODEL}",
+        status=422,
+        json_body={
+            "detail": [
+                {
+                    "loc": ["body", "prompt"],
+                    "msg": "Prompt flagged",
+                    "type": "content_policy_violation",
+                }
+            ]
+        },
+    )
     result = provider(server).submit(video_request())
     assert result.status == "failed" and result.moderated
 
@@ -237,13 +353,16 @@ def test_cancelling_a_completed_request_is_not_an_error(server):
     assert len(server.seen) == 1
 
 
-@pytest.mark.parametrize("status,body,retryable", [
-    (500, b'{"detail":"internal"}', True),
-    (503, b"upstream down", True),
-    (404, b'{"status":"NOT_FOUND"}', False),
-    (401, b'{"detail":"bad key"}', False),
-    (400, b'{"detail":"malformed request id"}', False),
-])
+@pytest.mark.parametrize(
+    "status,body,retryable",
+    [
+        (500, b'{"detail":"internal"}', True),
+        (503, b"upstream down", True),
+        (404, b'{"status":"NOT_FOUND"}', False),
+        (401, b'{"detail":"bad key"}', False),
+        (400, b'{"detail":"malformed request id"}', False),
+    ],
+)
 def test_cancel_failures_raise_provider_errors(server, status, body, retryable):
     server.on("PUT", f"{APP}/cancel", status=status, body=body)
     with pytest.raises(ProviderError) as err:

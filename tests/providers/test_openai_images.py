@@ -17,8 +17,13 @@ def png_bytes(size=(32, 48)) -> bytes:
 
 
 def provider(server, tmp_path, timeout=2.0):
-    return OpenAIImagesProvider("sk-test", base_url=f"{server.url}/v1", timeout=timeout,
-                                work_dir=tmp_path / "work")
+    return OpenAIImagesProvider(
+        "sk-test",
+        base_url=f"{server.url}/v1",
+        timeout=timeout,
+        work_dir=tmp_path / "work",
+        allow_private=True,
+    )
 
 
 def request(model="gpt-image-2", aspect="9:16"):
@@ -26,7 +31,11 @@ def request(model="gpt-image-2", aspect="9:16"):
 
 
 def test_b64_image_is_written_to_a_local_file(server, tmp_path):
-    server.on("POST", PATH, json_body={"created": 1, "data": [{"b64_json": base64.b64encode(png_bytes()).decode()}]})
+    server.on(
+        "POST",
+        PATH,
+        json_body={"created": 1, "data": [{"b64_json": base64.b64encode(png_bytes()).decode()}]},
+    )
     p = provider(server, tmp_path)
     result = p.submit(request())
     assert result.status == "succeeded" and result.output_path.suffix == ".png"
@@ -40,11 +49,17 @@ def test_b64_image_is_written_to_a_local_file(server, tmp_path):
     assert moved.parent == tmp_path / "media"
 
 
-def test_dalle_asks_for_b64_at_its_own_sizes(server, tmp_path):
-    server.on("POST", PATH, json_body={"created": 1, "data": [{"b64_json": base64.b64encode(png_bytes()).decode()}]})
-    provider(server, tmp_path).submit(request(model="dall-e-3", aspect="16:9"))
-    assert server.seen[-1].json["size"] == "1792x1024"
-    assert server.seen[-1].json["response_format"] == "b64_json"
+def test_the_catalogue_size_is_asked_for_exactly(server, tmp_path):
+    server.on(
+        "POST",
+        PATH,
+        json_body={"created": 1, "data": [{"b64_json": base64.b64encode(png_bytes()).decode()}]},
+    )
+    wanted = GenerationRequest(
+        kind="image", model="gpt-image-2", prompt="a lighthouse", aspect="16:9", size="2048x1152"
+    )
+    provider(server, tmp_path).submit(wanted)
+    assert server.seen[-1].json["size"] == "2048x1152"
 
 
 def test_url_answers_are_downloaded_by_fetch_result(server, tmp_path):
@@ -58,22 +73,47 @@ def test_url_answers_are_downloaded_by_fetch_result(server, tmp_path):
 
 @pytest.mark.parametrize("code", ["content_policy_violation", "moderation_blocked"])
 def test_a_content_policy_refusal_is_moderated(server, tmp_path, code):
-    server.on("POST", PATH, status=400, json_body={"error": {
-        "message": "Your request was rejected by the safety system.", "type": "invalid_request_error",
-        "param": None, "code": code}})
+    server.on(
+        "POST",
+        PATH,
+        status=400,
+        json_body={
+            "error": {
+                "message": "Your request was rejected by the safety system.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": code,
+            }
+        },
+    )
     result = provider(server, tmp_path).submit(request())
     assert result.status == "failed" and result.moderated and "safety" in result.error
 
 
-@pytest.mark.parametrize("status,body,retryable", [
-    (400, b'{"error":{"message":"bad size","type":"invalid_request_error","code":"invalid_size"}}', False),
-    (401, b'{"error":{"message":"bad key","type":"invalid_request_error","code":"invalid_api_key"}}', False),
-    (429, b'{"error":{"message":"rate limited","type":"requests","code":"rate_limit_exceeded"}}', True),
-    (500, b'{"error":{"message":"server error","type":"server_error","code":null}}', True),
-    (200, b'{"created": 1, "data": []}', False),
-    (200, b'{"created": 1, "data": [{"b64_json": "@@not base64@@"}]}', False),
-    (200, b"<html>oops</html>", False),
-])
+@pytest.mark.parametrize(
+    "status,body,retryable",
+    [
+        (
+            400,
+            b'{"error":{"message":"bad size","type":"invalid_request_error","code":"invalid_size"}}',
+            False,
+        ),
+        (
+            401,
+            b'{"error":{"message":"bad key","type":"invalid_request_error","code":"invalid_api_key"}}',
+            False,
+        ),
+        (
+            429,
+            b'{"error":{"message":"rate limited","type":"requests","code":"rate_limit_exceeded"}}',
+            True,
+        ),
+        (500, b'{"error":{"message":"server error","type":"server_error","code":null}}', True),
+        (200, b'{"created": 1, "data": []}', False),
+        (200, b'{"created": 1, "data": [{"b64_json": "@@not base64@@"}]}', False),
+        (200, b"<html>oops</html>", False),
+    ],
+)
 def test_failures_raise_provider_errors(server, tmp_path, status, body, retryable):
     server.on("POST", PATH, status=status, body=body)
     with pytest.raises(ProviderError) as err:

@@ -7,8 +7,15 @@ from fluxnote.providers.registry import PROVIDER_IDS, get_provider, missing_key
 
 def configured(tmp_path, keys=None, settings=None, **extra):
     app = Flask(__name__)
-    app.config.update({"PROVIDER_KEYS": keys or {}, "PROVIDER_SETTINGS": settings or {},
-                       "DATA_DIR": str(tmp_path), "OPENAI_BASE_URL": "", **extra})
+    app.config.update(
+        {
+            "PROVIDER_KEYS": keys or {},
+            "PROVIDER_SETTINGS": settings or {},
+            "DATA_DIR": str(tmp_path),
+            "OPENAI_BASE_URL": "",
+            **extra,
+        }
+    )
     return app.app_context()
 
 
@@ -25,10 +32,15 @@ def test_every_provider_reports_the_key_it_needs(tmp_path):
 
 
 def test_providers_are_built_from_the_app_config(tmp_path):
-    settings = {"FAL_QUEUE_URL": "http://127.0.0.1:9/fal", "REPLICATE_BASE_URL": "http://127.0.0.1:9/r",
-                "RUNWAY_BASE_URL": "http://127.0.0.1:9/rw", "PROVIDER_TIMEOUT_S": "7"}
-    with configured(tmp_path, keys={"FAL_KEY": "fk"}, settings=settings,
-                    OPENAI_BASE_URL="http://127.0.0.1:9/v1"):
+    settings = {
+        "FAL_QUEUE_URL": "http://127.0.0.1:9/fal",
+        "REPLICATE_BASE_URL": "http://127.0.0.1:9/r",
+        "RUNWAY_BASE_URL": "http://127.0.0.1:9/rw",
+        "PROVIDER_TIMEOUT_S": "7",
+    }
+    with configured(
+        tmp_path, keys={"FAL_KEY": "fk"}, settings=settings, OPENAI_BASE_URL="http://127.0.0.1:9/v1"
+    ):
         fal = get_provider("fal")
         assert (fal.key, fal.queue_url, fal.timeout) == ("fk", "http://127.0.0.1:9/fal", 7.0)
         assert get_provider("replicate").base_url == "http://127.0.0.1:9/r"
@@ -51,5 +63,6 @@ def test_outside_an_app_the_environment_is_read(monkeypatch):
 def test_offline_results_land_in_the_data_dir(tmp_path):
     with configured(tmp_path):
         result = get_provider("offline").submit(
-            GenerationRequest(kind="image", model="offline-image", prompt="Tea", aspect="1:1"))
+            GenerationRequest(kind="image", model="offline-image", prompt="Tea", aspect="1:1")
+        )
     assert tmp_path in result.output_path.parents and result.output_path.is_file()

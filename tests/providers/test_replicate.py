@@ -1,6 +1,6 @@
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from standardwebhooks import Webhook
@@ -20,59 +20,136 @@ def fresh_secret_cache():
 
 
 def prediction(status="starting", output=None, error=None, pid="p-1"):
-    return {"id": pid, "model": "black-forest-labs/flux-2-pro", "version": "hash", "status": status,
-            "input": {"prompt": "x"}, "output": output, "logs": "", "error": error, "metrics": {},
-            "created_at": "2026-01-01T00:00:00Z", "started_at": None, "completed_at": None,
-            "urls": {"get": "https://api.replicate.com/v1/predictions/p-1"}}
+    return {
+        "id": pid,
+        "model": "black-forest-labs/flux-2-pro",
+        "version": "hash",
+        "status": status,
+        "input": {"prompt": "x"},
+        "output": output,
+        "logs": "",
+        "error": error,
+        "metrics": {},
+        "created_at": "2026-01-01T00:00:00Z",
+        "started_at": None,
+        "completed_at": None,
+        "urls": {"get": "https://api.replicate.com/v1/predictions/p-1"},
+    }
 
 
 def provider(server, secret="", timeout=2.0):
-    return ReplicateProvider("r8-token", base_url=server.url, webhook_secret=secret, timeout=timeout)
+    return ReplicateProvider(
+        "r8-token", base_url=server.url, webhook_secret=secret, timeout=timeout, allow_private=True
+    )
 
 
 def image_request():
-    return GenerationRequest(kind="image", model="black-forest-labs/flux-2-pro", prompt="a red fox",
-                             aspect="9:16", seed=4, webhook_url="https://fluxnote.example/webhooks/replicate")
+    return GenerationRequest(
+        kind="image",
+        model="black-forest-labs/flux-schnell",
+        prompt="a red fox",
+        aspect="9:16",
+        seed=4,
+        webhook_url="https://fluxnote.example/webhooks/replicate",
+    )
 
 
 def signed(body: bytes, secret=SECRET, msg_id="msg_1", when=None) -> dict:
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     signature = Webhook(secret).sign(msg_id, when, body.decode())
-    return {"Webhook-Id": msg_id, "Webhook-Timestamp": str(int(when.timestamp())),
-            "Webhook-Signature": signature}
+    return {
+        "Webhook-Id": msg_id,
+        "Webhook-Timestamp": str(int(when.timestamp())),
+        "Webhook-Signature": signature,
+    }
 
 
 def test_submit_creates_a_model_prediction_with_a_webhook(server):
-    server.on("POST", "/v1/models/black-forest-labs/flux-2-pro/predictions", status=201,
-              json_body=prediction())
+    server.on(
+        "POST",
+        "/v1/models/black-forest-labs/flux-schnell/predictions",
+        status=201,
+        json_body=prediction(),
+    )
     result = provider(server).submit(image_request())
     assert (result.status, result.provider_job_id) == ("queued", "p-1")
     sent = server.seen[-1]
     assert sent.headers["authorization"] == "Bearer r8-token"
-    assert sent.json["input"] == {"prompt": "a red fox", "aspect_ratio": "9:16", "seed": 4}
+    assert sent.json["input"] == {
+        "prompt": "a red fox",
+        "aspect_ratio": "9:16",
+        "num_outputs": 1,
+        "seed": 4,
+    }
     assert sent.json["webhook"] == "https://fluxnote.example/webhooks/replicate"
     assert sent.json["webhook_events_filter"] == ["completed"]
 
 
-def test_submit_with_a_version_uses_the_predictions_endpoint(server, png_file):
+FILE = {
+    "id": "f-1",
+    "name": "first.png",
+    "content_type": "image/png",
+    "size": 10,
+    "etag": "e",
+    "checksums": {},
+    "metadata": {},
+    "created_at": "2026-01-01T00:00:00Z",
+    "expires_at": None,
+    "urls": {"get": "https://api.replicate.com/v1/files/f-1"},
+}
+
+
+def test_a_first_frame_is_uploaded_and_passed_by_url(server, png_file):
+    server.on("POST", "/v1/files", status=201, json_body=FILE)
     server.on("POST", "/v1/predictions", status=201, json_body=prediction("processing"))
-    request = GenerationRequest(kind="video", model="owner/model:abc123", prompt="waves",
-                                duration_s=5, source_image=png_file)
+    request = GenerationRequest(
+        kind="video",
+        model="bytedance/seedance-1-pro:abc123",
+        prompt="waves",
+        aspect="9:16",
+        duration_s=5,
+        source_image=png_file,
+    )
     assert provider(server).submit(request).status == "running"
-    sent = server.seen[-1].json
-    assert sent["version"] == "abc123" and sent["input"]["image"].startswith("data:image/png")
+    upload, sent = server.seen[-2:]
+    assert b'filename="first.png"' in upload.body and png_file.read_bytes() in upload.body
+    assert sent.json["version"] == "abc123"
+    # the frame sets the shape: no aspect_ratio beside it
+    assert sent.json["input"] == {
+        "prompt": "waves",
+        "resolution": "1080p",
+        "image": "https://api.replicate.com/v1/files/f-1",
+        "duration": 5,
+    }
+
+
+def test_an_aborted_prediction_is_a_failure(server):
+    server.on("GET", "/v1/predictions/p-1", json_body=prediction("aborted"))
+    result = provider(server).poll("p-1")
+    assert result.status == "failed" and "aborted" in result.error
 
 
 def test_poll_reads_the_prediction(server):
-    server.on("GET", "/v1/predictions/p-1",
-              json_body=prediction("succeeded", output=["https://replicate.delivery/x/out.webp"]))
+    server.on(
+        "GET",
+        "/v1/predictions/p-1",
+        json_body=prediction("succeeded", output=["https://replicate.delivery/x/out.webp"]),
+    )
     result = provider(server).poll("p-1")
-    assert (result.status, result.output_url) == ("succeeded", "https://replicate.delivery/x/out.webp")
+    assert (result.status, result.output_url) == (
+        "succeeded",
+        "https://replicate.delivery/x/out.webp",
+    )
 
 
 def test_a_flagged_prediction_is_a_moderated_failure(server):
-    server.on("GET", "/v1/predictions/p-1", json_body=prediction(
-        "failed", error="The input or output was flagged as sensitive. Please try again (E005)"))
+    server.on(
+        "GET",
+        "/v1/predictions/p-1",
+        json_body=prediction(
+            "failed", error="The input or output was flagged as sensitive. Please try again (E005)"
+        ),
+    )
     result = provider(server).poll("p-1")
     assert result.status == "failed" and result.moderated
 
@@ -83,13 +160,16 @@ def test_a_canceled_prediction_is_a_plain_failure(server):
     assert result.status == "failed" and not result.moderated
 
 
-@pytest.mark.parametrize("status,body,retryable", [
-    (500, b'{"detail":"internal"}', True),
-    (503, b'{"detail":"unavailable"}', True),
-    (404, b'{"title":"Not found","detail":"no such prediction","status":404}', False),
-    (200, b"not json at all", False),
-    (200, b'{"id": "p-1", "status": "teleported"}', False),
-])
+@pytest.mark.parametrize(
+    "status,body,retryable",
+    [
+        (500, b'{"detail":"internal"}', True),
+        (503, b'{"detail":"unavailable"}', True),
+        (404, b'{"title":"Not found","detail":"no such prediction","status":404}', False),
+        (200, b"not json at all", False),
+        (200, b'{"id": "p-1", "status": "teleported"}', False),
+    ],
+)
 def test_poll_failures_raise_provider_errors(server, status, body, retryable):
     server.on("GET", "/v1/predictions/p-1", status=status, body=body)
     with pytest.raises(ProviderError) as err:
@@ -125,10 +205,12 @@ def test_forged_stale_and_tampered_webhooks_are_rejected(server):
     body = json.dumps(prediction("succeeded", output="https://replicate.delivery/x/o.mp4")).encode()
     other = "whsec_" + base64.b64encode(b"someone-else-secret-000000").decode()
     p = provider(server, secret=SECRET)
-    cases = [(signed(body, secret=other), body),
-             (signed(body, when=datetime.now(timezone.utc) - timedelta(minutes=10)), body),
-             (signed(body), body.replace(b"o.mp4", b"evil.mp4")),
-             ({"webhook-id": "msg_1"}, body)]
+    cases = [
+        (signed(body, secret=other), body),
+        (signed(body, when=datetime.now(UTC) - timedelta(minutes=10)), body),
+        (signed(body), body.replace(b"o.mp4", b"evil.mp4")),
+        ({"webhook-id": "msg_1"}, body),
+    ]
     for headers, data in cases:
         with pytest.raises(InvalidSignature):
             p.parse_webhook(headers, data)
@@ -142,8 +224,14 @@ def test_unavailable_secret_rejects_the_webhook(server):
 
 
 def test_inline_data_uri_outputs_are_saved(server, tmp_path):
-    server.on("GET", "/v1/predictions/p-1", json_body=prediction(
-        "succeeded", output="data:image/webp;base64," + base64.b64encode(b"RIFF0000WEBPVP8 ").decode()))
+    server.on(
+        "GET",
+        "/v1/predictions/p-1",
+        json_body=prediction(
+            "succeeded",
+            output="data:image/webp;base64," + base64.b64encode(b"RIFF0000WEBPVP8 ").decode(),
+        ),
+    )
     p = provider(server)
     path = p.fetch_result(p.poll("p-1"), tmp_path)
     assert path.suffix == ".webp" and path.read_bytes().startswith(b"RIFF")
@@ -164,12 +252,15 @@ def test_cancelling_a_finished_prediction_is_not_an_error(server):
     assert len(server.seen) == 1
 
 
-@pytest.mark.parametrize("status,body,retryable", [
-    (500, b'{"detail":"internal"}', True),
-    (503, b'{"detail":"unavailable"}', True),
-    (404, b'{"title":"Not found","detail":"no such prediction","status":404}', False),
-    (401, b'{"title":"Unauthenticated","detail":"bad token","status":401}', False),
-])
+@pytest.mark.parametrize(
+    "status,body,retryable",
+    [
+        (500, b'{"detail":"internal"}', True),
+        (503, b'{"detail":"unavailable"}', True),
+        (404, b'{"title":"Not found","detail":"no such prediction","status":404}', False),
+        (401, b'{"title":"Unauthenticated","detail":"bad token","status":401}', False),
+    ],
+)
 def test_cancel_failures_raise_provider_errors(server, status, body, retryable):
     server.on("POST", "/v1/predictions/p-1/cancel", status=status, body=body)
     with pytest.raises(ProviderError) as err:

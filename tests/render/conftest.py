@@ -1,4 +1,5 @@
 """Render test helpers: a project row, a fake spec builder with tiny media, a burst worker."""
+
 import pytest
 from rq import SimpleWorker
 
@@ -10,8 +11,15 @@ from tests.render.media import make_image, make_voice, timed_words
 
 
 def make_project(user, title: str = "A short") -> Project:
-    project = Project(workspace_id=user.current_workspace_id, created_by_id=user.id, title=title,
-                      template="explainer", voice="joe", caption_style="karaoke")
+    project = Project(
+        workspace_id=user.current_workspace_id,
+        created_by_id=user.id,
+        title=title,
+        template="explainer",
+        voice="joe",
+        caption_style="karaoke",
+        status="ready",
+    )
     db.session.add(project)
     db.session.commit()
     return project
@@ -22,6 +30,7 @@ def fake_builder(monkeypatch, tmp_path):
     """Replace the studio's build_render_spec with one returning a 1.5 s, 180x320 spec;
     records the calls. Set `.error` to make it raise."""
     import fluxnote.studio.spec as studio_spec
+
     words = timed_words("Renders are free", start=0.2, per_word=0.4)
     image = make_image(tmp_path / "scene.png", 1, (180, 320))
     voice = make_voice(tmp_path / "voice.wav", words, 1.5)
@@ -34,9 +43,15 @@ def fake_builder(monkeypatch, tmp_path):
             self.calls.append((project_id, aspect))
             if self.error:
                 raise self.error
-            return RenderSpec(width=180, height=320, duration=1.5, preset="ultrafast",
-                              scenes=[SceneSpec(image, "image", 0.0, 1.5)], narration_path=voice,
-                              captions=CaptionSpec("karaoke", {}, words))
+            return RenderSpec(
+                width=180,
+                height=320,
+                duration=1.5,
+                preset="ultrafast",
+                scenes=[SceneSpec(image, "image", 0.0, 1.5)],
+                narration_path=voice,
+                captions=CaptionSpec("karaoke", {}, words),
+            )
 
     builder = Builder()
     monkeypatch.setattr(studio_spec, "build_render_spec", builder)

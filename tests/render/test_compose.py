@@ -1,4 +1,5 @@
 """compose(): a real MP4 comes out, with captions where the word timings say."""
+
 from dataclasses import replace
 
 import numpy as np
@@ -6,10 +7,19 @@ import pytest
 
 from fluxnote.render.compose import compose
 from fluxnote.render.spec import CaptionSpec, RenderSpec, SceneSpec
-from tests.render.media import (frame_at, make_flat_image, make_image, make_music, make_video,
-                                make_voice, near, probe, timed_words)
+from tests.render.media import (
+    frame_at,
+    make_flat_image,
+    make_image,
+    make_music,
+    make_video,
+    make_voice,
+    near,
+    probe,
+    timed_words,
+)
 
-YELLOW = (255, 214, 10)        # the karaoke style's highlight colour
+YELLOW = (255, 214, 10)  # the karaoke style's highlight colour
 TEXT = "Five small words here now"
 
 
@@ -17,19 +27,32 @@ TEXT = "Five small words here now"
 def media(tmp_path_factory):
     d = tmp_path_factory.mktemp("media")
     words = timed_words(TEXT, start=0.3, per_word=0.45)
-    return {"dir": d, "words": words, "duration": 2.8,
-            "voice": make_voice(d / "voice.wav", words, 2.8),
-            "music": make_music(d / "music.wav", 1.5),
-            "flat": make_flat_image(d / "flat.png", (30, 60, 120)),
-            "busy": make_image(d / "busy.png", 3, (400, 300))}
+    return {
+        "dir": d,
+        "words": words,
+        "duration": 2.8,
+        "voice": make_voice(d / "voice.wav", words, 2.8),
+        "music": make_music(d / "music.wav", 1.5),
+        "flat": make_flat_image(d / "flat.png", (30, 60, 120)),
+        "busy": make_image(d / "busy.png", 3, (400, 300)),
+    }
 
 
 def karaoke_spec(media, **changes) -> RenderSpec:
-    scenes = [SceneSpec(media["flat"], "image", 0.0, 1.4, motion="zoom_in"),
-              SceneSpec(media["busy"], "image", 1.4, 1.4, motion="pan_left")]
-    spec = RenderSpec(width=360, height=640, duration=media["duration"], scenes=scenes,
-                      narration_path=media["voice"], music_path=media["music"],
-                      captions=CaptionSpec("karaoke", {}, media["words"]), preset="ultrafast")
+    scenes = [
+        SceneSpec(media["flat"], "image", 0.0, 1.4, motion="zoom_in"),
+        SceneSpec(media["busy"], "image", 1.4, 1.4, motion="pan_left"),
+    ]
+    spec = RenderSpec(
+        width=360,
+        height=640,
+        duration=media["duration"],
+        scenes=scenes,
+        narration_path=media["voice"],
+        music_path=media["music"],
+        captions=CaptionSpec("karaoke", {}, media["words"]),
+        preset="ultrafast",
+    )
     return replace(spec, **changes)
 
 
@@ -72,8 +95,9 @@ def test_no_caption_before_the_first_word(karaoke_mp4):
 
 
 def test_restyled_spec_differs_at_the_same_word(karaoke_mp4, media):
-    spec = karaoke_spec(media, captions=CaptionSpec("karaoke", {"highlight_color": "#00ff00"},
-                                                     media["words"]))
+    spec = karaoke_spec(
+        media, captions=CaptionSpec("karaoke", {"highlight_color": "#00ff00"}, media["words"])
+    )
     other = compose(spec, media["dir"] / "restyled.mp4")
     word = media["words"][0]
     t = (word.start + word.end) / 2
@@ -84,8 +108,13 @@ def test_restyled_spec_differs_at_the_same_word(karaoke_mp4, media):
 
 def test_video_scene_honours_trim_start_and_landscape_size(media):
     clip = make_video(media["dir"] / "src.mp4", ["red", "blue"], 1.0)
-    spec = RenderSpec(width=320, height=180, duration=1.0, preset="ultrafast",
-                      scenes=[SceneSpec(clip, "video", 0.0, 1.0, trim_start=1.0, motion="none")])
+    spec = RenderSpec(
+        width=320,
+        height=180,
+        duration=1.0,
+        preset="ultrafast",
+        scenes=[SceneSpec(clip, "video", 0.0, 1.0, trim_start=1.0, motion="none")],
+    )
     out = compose(spec, media["dir"] / "video.mp4")
     info = probe(out)
     assert info["size"] == (320, 180) and info["audio_codec"] == "aac"

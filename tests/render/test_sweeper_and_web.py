@@ -1,12 +1,13 @@
 """No render stays running forever; the studio's render panel polls only while working."""
+
 import uuid
 from datetime import timedelta
 
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
 from fluxnote.periodic import PERIODIC
-from fluxnote.render import sweeper
-from fluxnote.render.models import Render
+from fluxnote.renders import sweeper
+from fluxnote.renders.models import Render
+from fluxnote.sqltypes import utcnow
 from fluxnote.tasks import get_queue
 from tests.conftest import login, make_user
 from tests.render.conftest import make_project, run_render_jobs
@@ -14,10 +15,20 @@ from tests.render.conftest import make_project, run_render_jobs
 
 def stuck_render(user, attempts: int, minutes_silent: int = 10) -> Render:
     old = utcnow() - timedelta(minutes=minutes_silent)
-    render = Render(workspace_id=user.current_workspace_id, project_id=make_project(user).id,
-                    aspect="9:16", width=1080, height=1920, job_id=f"render-stuck-{uuid.uuid4().hex}",
-                    status="running", progress=0.4, attempts=attempts, started_at=old,
-                    heartbeat_at=old, created_at=old)
+    render = Render(
+        workspace_id=user.current_workspace_id,
+        project_id=make_project(user).id,
+        aspect="9:16",
+        width=1080,
+        height=1920,
+        job_id=f"render-stuck-{uuid.uuid4().hex}",
+        status="running",
+        progress=0.4,
+        attempts=attempts,
+        started_at=old,
+        heartbeat_at=old,
+        created_at=old,
+    )
     db.session.add(render)
     db.session.commit()
     return render
@@ -44,8 +55,15 @@ def test_a_silent_running_render_is_retried_once_then_failed(app, fake_builder):
 def test_a_queued_render_whose_job_was_lost_is_enqueued_again(app, fake_builder):
     user = make_user()
     old = utcnow() - timedelta(minutes=5)
-    render = Render(workspace_id=user.current_workspace_id, project_id=make_project(user).id,
-                    aspect="9:16", width=1080, height=1920, job_id="render-lost", created_at=old)
+    render = Render(
+        workspace_id=user.current_workspace_id,
+        project_id=make_project(user).id,
+        aspect="9:16",
+        width=1080,
+        height=1920,
+        job_id="render-lost",
+        created_at=old,
+    )
     db.session.add(render)
     db.session.commit()
     assert sweeper.sweep()["requeued"] == 1
@@ -61,7 +79,7 @@ def test_render_panel_polls_while_running_then_offers_the_download(client, fake_
     started = client.post(f"/projects/{project.id}/render", data={"aspect": ""})
     assert started.status_code == 200
     html = started.get_data(as_text=True)
-    assert 'id="render-status"' in html and "hx-trigger=\"every 1s\"" in html and "<progress" in html
+    assert 'id="render-status"' in html and 'hx-trigger="every 1s"' in html and "<progress" in html
     render_id = db.session.query(Render.id).scalar()
     run_render_jobs()
     html = client.get(f"/renders/{render_id}/status").get_data(as_text=True)
@@ -89,4 +107,7 @@ def test_render_pages_are_private(client, fake_builder):
 def test_openapi_documents_the_render_operations(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "post" in paths["/api/v1/projects/{project_id}/renders"]
-    assert "get" in paths["/api/v1/renders/{render_id}"] and "get" in paths["/api/v1/renders/{render_id}/file"]
+    assert (
+        "get" in paths["/api/v1/renders/{render_id}"]
+        and "get" in paths["/api/v1/renders/{render_id}/file"]
+    )

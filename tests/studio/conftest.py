@@ -1,4 +1,5 @@
 """Studio test helpers: short projects made through the API, flat visuals, renders."""
+
 import io
 from pathlib import Path
 
@@ -31,23 +32,38 @@ def png_bytes(colour: tuple[int, int, int], size: tuple[int, int] = (360, 640)) 
 
 
 def upload(studio: dict, data: bytes, name: str = "visual.png"):
-    return studio["client"].post("/api/v1/uploads", headers=studio["headers"],
-                                 data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return studio["client"].post(
+        "/api/v1/uploads",
+        headers=studio["headers"],
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def short_project(studio: dict, texts: list[str], template: str = "quote", **extra) -> dict:
     """Quick-create through the API, keep len(texts) scenes with these texts and a flat
     colour visual each (uploads), then build (as the job would). Returns the PROJECT."""
     client, headers = studio["client"], studio["headers"]
-    created = client.post("/api/v1/projects", headers=headers,
-                          json={"topic": "three hearts", "template": template, **extra})
+    created = client.post(
+        "/api/v1/projects",
+        headers=headers,
+        json={"topic": "three hearts", "template": template, **extra},
+    )
     assert created.status_code == 201, created.get_json()
     project = created.get_json()
-    ids = [s["id"] for s in project["scenes"]][:len(texts)]
+    ids = [s["id"] for s in project["scenes"]][: len(texts)]
     assets = [upload(studio, png_bytes(COLOURS[i])).get_json()["id"] for i in range(len(texts))]
-    patched = client.patch(f"/api/v1/projects/{project['id']}", headers=headers, json={
-        "scene_order": ids,
-        "scenes": [{"id": i, "text": t, "asset_id": a} for i, t, a in zip(ids, texts, assets)]})
+    patched = client.patch(
+        f"/api/v1/projects/{project['id']}",
+        headers=headers,
+        json={
+            "scene_order": ids,
+            "scenes": [
+                {"id": i, "text": t, "asset_id": a}
+                for i, t, a in zip(ids, texts, assets, strict=False)
+            ],
+        },
+    )
     assert patched.status_code == 200, patched.get_json()
     build_project(project["id"])
     return client.get(f"/api/v1/projects/{project['id']}", headers=headers).get_json()
@@ -60,4 +76,6 @@ def render(project_id: int, out: Path, aspect: str | None = None) -> tuple[Path,
 
 def balances(workspace_id: int) -> dict:
     db.session.commit()
-    return {k: (v["remaining"], v["used"], v["reserved"]) for k, v in snapshot(workspace_id).items()}
+    return {
+        k: (v["remaining"], v["used"], v["reserved"]) for k, v in snapshot(workspace_id).items()
+    }

@@ -1,4 +1,5 @@
 """Script writers: offline template writing, extractive summaries, the OpenAI-compatible LLM."""
+
 import json
 import re
 import threading
@@ -57,19 +58,41 @@ def test_pasted_text_is_summarised_to_its_key_sentences_in_order(app):
 
 
 class ChatServer(BaseHTTPRequestHandler):
-    """Speaks the chat completions protocol like llama.cpp / Ollama's OpenAI endpoint."""
-    reply = ""
+    """Speaks the chat completions protocol like OpenAI, llama.cpp or Ollama's OpenAI
+    endpoint. `replies` are answered in turn (the last one repeats); `refuse_schema`
+    makes it answer 400 to `response_format`, as older local servers do."""
+
+    replies: list = []
     requests: list = []
+    refuse_schema = False
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         ChatServer.requests.append((self.path, self.headers.get("Authorization"), body))
-        answer = {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                  "choices": [{"index": 0, "finish_reason": "stop",
-                               "message": {"role": "assistant", "content": ChatServer.reply}}],
-                  "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        if ChatServer.refuse_schema and "response_format" in body:
+            return self._send(400, {"error": {"message": "response_format not supported"}})
+        content = (
+            ChatServer.replies.pop(0) if len(ChatServer.replies) > 1 else ChatServer.replies[0]
+        )
+        answer = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": content},
+                }
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+        self._send(200, answer)
+
+    def _send(self, status: int, answer: dict) -> None:
         data = json.dumps(answer).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -85,24 +108,86 @@ def chat_server(app):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     app.config["OPENAI_BASE_URL"] = f"http://127.0.0.1:{server.server_port}/v1"
     app.config["PROVIDER_KEYS"] = dict(app.config["PROVIDER_KEYS"], OPENAI_API_KEY="sk-local")
-    ChatServer.requests = []
+    ChatServer.requests, ChatServer.refuse_schema = [], False
     yield ChatServer
     server.shutdown()
 
 
-def test_the_llm_writes_the_script_when_an_endpoint_is_configured(chat_server):
-    chat_server.reply = "Sure! " + json.dumps({"title": "Three hearts", "scenes": [
-        {"text": "Octopuses have three hearts.", "visual": "an octopus"},
-        {"text": "Two of them serve the gills.", "visual": "gills"}]})
-    script = write_script(templates()["quote"], "octopus hearts", None)
-    assert script.scenes == ["Octopuses have three hearts.", "Two of them serve the gills."]
-    assert script.title == "Three hearts" and script.writer.startswith("llm:")
+HEARTS = [
+    "Octopuses have three hearts, and two of them only serve the gills.",
+    "The branchial hearts push blue blood through each gill.",
+    "The systemic heart sends it around the body, but stops while they swim.",
+    "Their blood is blue because it carries copper, not iron.",
+    "So an octopus would rather crawl than swim. Follow for more.",
+]
+
+
+def script_json(texts=HEARTS, title="Why octopuses have three hearts") -> str:
+    return json.dumps(
+        {
+            "title": title,
+            "scenes": [
+                {
+                    "text": t,
+                    "search_terms": ["octopus swimming", "coral reef"],
+                    "image_prompt": f"an octopus, scene {i}",
+                }
+                for i, t in enumerate(texts)
+            ],
+        }
+    )
+
+
+def test_the_llm_writes_a_structured_script_when_an_endpoint_is_configured(chat_server):
+    chat_server.replies = [script_json()]
+    template = templates()["quote"]
+    script = write_script(template, "why octopuses have three hearts", None)
+    assert script.scenes == HEARTS and script.writer.startswith("llm:")
+    assert script.title == "Why octopuses have three hearts"
+    assert script.terms[0] == ["octopus swimming", "coral reef"]
+    assert script.prompts[0].startswith("an octopus, scene 0")
     path, token, body = chat_server.requests[0]
     assert path == "/v1/chat/completions" and token == "Bearer sk-local"
-    assert "octopus hearts" in body["messages"][-1]["content"] and "5 scenes" in body["messages"][0]["content"]
+    assert body["response_format"]["type"] == "json_schema"
+    schema = body["response_format"]["json_schema"]
+    assert schema["strict"] is True and schema["schema"]["required"] == ["title", "scenes"]
+    assert "why octopuses have three hearts" in body["messages"][-1]["content"]
+    assert "exactly 5 scenes" in body["messages"][0]["content"]
+
+
+def test_a_bad_answer_is_sent_back_with_the_problem_and_the_repair_is_used(chat_server):
+    chat_server.replies = [
+        "Sure! Here is a great script about sea life.",  # not JSON
+        script_json(HEARTS[:3]),  # too few scenes
+        script_json(["Sea creatures are amazing."] * 5),  # never answers the topic
+        script_json(),
+    ]
+    script = write_script(templates()["quote"], "why octopuses have three hearts", None)
+    assert script.writer.startswith("offline (LLM failed")  # three bad answers: given up
+    feedback = [body["messages"][-1]["content"] for _, _, body in chat_server.requests[1:]]
+    assert "not a JSON object" in feedback[0]
+    assert "write exactly 5 scenes, not 3" in feedback[1]
+    chat_server.requests = []
+    chat_server.replies = [script_json(["Sea creatures are amazing."] * 5), script_json()]
+    script = write_script(templates()["quote"], "why octopuses have three hearts", None)
+    assert script.scenes == HEARTS
+    repair = chat_server.requests[1][2]["messages"]
+    assert repair[-2]["role"] == "assistant"
+    assert "never mentions" in repair[-1]["content"] and "hearts" in repair[-1]["content"]
+
+
+def test_a_server_without_structured_output_is_asked_with_the_schema_in_the_prompt(
+    chat_server,
+):
+    chat_server.refuse_schema = True
+    chat_server.replies = ["```json\n" + script_json() + "\n```"]
+    script = write_script(templates()["quote"], "why octopuses have three hearts", None)
+    assert script.scenes == HEARTS
+    assert "response_format" not in chat_server.requests[-1][2]
 
 
 def test_a_garbled_llm_answer_falls_back_to_the_offline_writer_and_says_so(chat_server):
-    chat_server.reply = "I cannot help with that."
+    chat_server.replies = ["I cannot help with that."]
     script = write_script(templates()["quote"], "octopus hearts", None)
     assert len(script.scenes) == 5 and script.writer.startswith("offline (LLM failed")
+    assert len(chat_server.requests) == 3

@@ -1,5 +1,6 @@
 """Uploads: real media becomes an asset; corrupt, disguised and oversized files are refused
 (415 / 413) and nothing is stored."""
+
 import io
 import struct
 import subprocess
@@ -23,8 +24,13 @@ def post(app, client):
     headers = auth(make_token(make_user()))
 
     def _post(data: bytes, name: str = "file.bin"):
-        return client.post("/api/v1/uploads", headers=headers, content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(data), name)})
+        return client.post(
+            "/api/v1/uploads",
+            headers=headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(data), name)},
+        )
+
     return _post
 
 
@@ -46,17 +52,39 @@ def wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
 
 def mp4(tmp_path: Path) -> bytes:
     out = tmp_path / "clip.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=160x120:rate=10:duration=1", "-pix_fmt", "yuv420p", str(out)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            str(out),
+        ],
+        check=True,
+    )
     return out.read_bytes()
 
 
 def bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
     """A tiny PNG whose header claims a huge picture (a decompression bomb)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+        + chunk(b"IEND", b"")
+    )
 
 
 def stored_nothing(app) -> bool:
@@ -67,8 +95,14 @@ def stored_nothing(app) -> bool:
 def test_real_image_audio_and_video_become_assets(app, post, tmp_path):
     image = post(png(), "photo.png")
     assert image.status_code == 201
-    assert image.get_json() | {"url": None} == {"id": image.get_json()["id"], "kind": "image", "source": "upload",
-                                                "width": 64, "height": 48, "url": None}
+    assert image.get_json() | {"url": None} == {
+        "id": image.get_json()["id"],
+        "kind": "image",
+        "source": "upload",
+        "width": 64,
+        "height": 48,
+        "url": None,
+    }
     audio = post(wav(0.5), "voice.wav").get_json()
     assert audio["kind"] == "audio" and audio["duration_s"] == 0.5
     video = post(mp4(tmp_path), "clip.mp4").get_json()
@@ -78,15 +112,22 @@ def test_real_image_audio_and_video_become_assets(app, post, tmp_path):
     assert all("photo" not in k and "voice" not in k and "clip" not in k for k in stored)
 
 
-@pytest.mark.parametrize("name, data", [
-    ("truncated.png", png()[:60]),
-    ("text.png", b"hello, this is not a picture at all"),
-    ("script.mp4", b"\x00\x00\x00\x18ftypisom" + b"\x00" * 200),
-    ("noise.wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x01" * 40),
-    ("song.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\x00" * 300),
-    ("page.gif", b"GIF89a" + b"\x00" * 50),
-    ("empty.png", b""),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("truncated.png", png()[:60]),
+        ("text.png", b"hello, this is not a picture at all"),
+        ("script.mp4", b"\x00\x00\x00\x18ftypisom" + b"\x00" * 200),
+        ("noise.wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x01" * 40),
+        ("song.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\x00" * 300),
+        ("page.gif", b"GIF89a" + b"\x00" * 50),
+        ("empty.png", b""),
+        ("one.png", b"\xff"),
+        ("one.bin", b"\x00"),
+        ("two.mp3", b"\xff\xfb"),
+        ("riff.wav", b"RIFF"),
+    ],
+)
 def test_corrupt_or_disguised_files_are_415_and_store_nothing(app, post, name, data):
     answer = post(data, name)
     assert answer.status_code == 415, answer.get_json()

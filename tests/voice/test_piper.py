@@ -1,4 +1,5 @@
 """The offline neural voice: audio, word timings from piper's alignments, variants, cache."""
+
 import numpy as np
 import pytest
 
@@ -6,7 +7,9 @@ from fluxnote.voice import piper_tts, services
 from fluxnote.voice.normalize import tokenize
 from tests.voice.conftest import assert_sane_timings, decode_wav
 
-TEXT = "Most people never notice the small things. But the ocean covers seventy percent of our planet."
+TEXT = (
+    "Most people never notice the small things. But the ocean covers seventy percent of our planet."
+)
 
 
 def test_piper_narration_decodes_and_words_follow_the_script(app, tmp_path):
@@ -28,7 +31,16 @@ def test_numbers_abbreviations_and_punctuation_keep_the_script_words(app, tmp_pa
     narration = services.synthesize(text, "piper-joe", tmp_path)
 
     words = narration.words
-    assert [w.text for w in words] == ["Dr.", "Smith", "paid", "$5.50", "on", "3/4/2026", "e.g.", "twice!"]
+    assert [w.text for w in words] == [
+        "Dr.",
+        "Smith",
+        "paid",
+        "$5.50",
+        "on",
+        "3/4/2026",
+        "e.g.",
+        "twice!",
+    ]
     assert_sane_timings(words, narration.duration_s)
     length = {w.text: w.end - w.start for w in words}
     # "five dollars fifty cents" and "March fourth twenty twenty-six" take far longer than "on"
@@ -87,10 +99,10 @@ def _median_pitch(path) -> float:
     size = int(0.04 * rate)
     pitches = []
     for start in range(0, len(samples) - size, size):
-        frame = samples[start:start + size]
-        if np.sqrt(np.mean(frame ** 2)) < 0.05:
+        frame = samples[start : start + size]
+        if np.sqrt(np.mean(frame**2)) < 0.05:
             continue
-        corr = np.correlate(frame, frame, "full")[size - 1:]
+        corr = np.correlate(frame, frame, "full")[size - 1 :]
         lo, hi = rate // 400, rate // 60
         lag = lo + int(np.argmax(corr[lo:hi]))
         if corr[lag] > 0.4 * corr[0]:
@@ -100,6 +112,7 @@ def _median_pitch(path) -> float:
 
 def test_a_model_without_alignments_falls_back_to_offline_alignment(monkeypatch, tmp_path):
     from piper.voice import PiperVoice
+
     original = PiperVoice.synthesize
 
     def without_alignments(self, text, syn_config=None, include_alignments=False):

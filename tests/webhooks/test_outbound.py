@@ -1,4 +1,5 @@
 """Outgoing webhooks: endpoints API, signed deliveries a receiver can verify, retries."""
+
 import ipaddress
 import threading
 from datetime import timedelta
@@ -7,8 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks import Webhook
 
+from fluxnote import netguard
 from fluxnote.extensions import db
-from fluxnote.models import utcnow
+from fluxnote.sqltypes import utcnow
 from fluxnote.tasks import get_queue, run_worker
 from fluxnote.webhooks import outbound
 from fluxnote.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -30,8 +32,9 @@ class Receiver:
                     verified = True
                 except Exception:
                     payload, verified = None, False
-                receiver.received.append({"headers": dict(self.headers), "payload": payload,
-                                          "verified": verified})
+                receiver.received.append(
+                    {"headers": dict(self.headers), "payload": payload, "verified": verified}
+                )
                 self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
                 self.end_headers()
 
@@ -55,6 +58,7 @@ def receiver(app):
     def make(statuses=()):
         made.append(Receiver(list(statuses)))
         return made[-1]
+
     yield make
     for r in made:
         r.close()
@@ -75,15 +79,38 @@ def test_create_list_delete_endpoint(client):
     assert [e["url"] for e in listed] == ["https://93.184.216.34/hooks/fluxnote"]
     assert "secret" not in listed[0]
     other = make_token(make_user())
-    assert client.delete(f"/api/v1/webhook-endpoints/{created['id']}", headers=auth(other)).status_code == 404
-    assert client.delete(f"/api/v1/webhook-endpoints/{created['id']}", headers=auth(token)).status_code == 204
+    assert (
+        client.delete(f"/api/v1/webhook-endpoints/{created['id']}", headers=auth(other)).status_code
+        == 404
+    )
+    assert (
+        client.delete(f"/api/v1/webhook-endpoints/{created['id']}", headers=auth(token)).status_code
+        == 204
+    )
     assert client.get("/api/v1/webhook-endpoints", headers=auth(token)).json["endpoints"] == []
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://localhost/hook",
-                                 "http://10.1.2.3/hook", "http://192.168.0.10/x", "http://[::1]/x",
-                                 "http://169.254.169.254/latest/meta-data", "ftp://93.184.216.34/x",
-                                 "not a url"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/x",
+        "http://[::1]/x",
+        "http://169.254.169.254/latest/meta-data",
+        "ftp://93.184.216.34/x",
+        "not a url",
+        "http://[::1/",
+        "http://[64:ff9b::7f00:1]/x",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/x",  # NAT64 of 169.254.169.254
+        "http://[2002:7f00:1::]/x",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/x",  # IPv4-compatible
+        "http://[::ffff:10.0.0.1]/x",  # IPv4-mapped
+        "http://224.0.0.1/x",  # multicast
+        "http://example.com:99999/x",
+    ],
+)
 def test_private_and_bad_urls_are_refused(client, url):
     token = make_token(make_user())
     r = client.post("/api/v1/webhook-endpoints", json={"url": url}, headers=auth(token))
@@ -101,14 +128,19 @@ def test_emitted_event_is_delivered_signed_by_a_worker(app, client, receiver):
     user = make_user()
     rx = receiver()
     rx.secret = _endpoint(client, make_token(user), rx.url)["secret"]
-    outbound.emit(user.current_workspace_id, "generation.succeeded", {"id": 7, "status": "succeeded"})
+    outbound.emit(
+        user.current_workspace_id, "generation.succeeded", {"id": 7, "status": "succeeded"}
+    )
     delivery = db.session.scalars(db.select(WebhookDelivery)).one()
     assert get_queue("default").job_ids == [f"webhook-{delivery.id}-1"]
     db.session.rollback()  # SQLite: never hold the write lock while a worker runs
     run_worker(app, ["default"], burst=True)
     assert len(rx.received) == 1 and rx.received[0]["verified"]
     payload = rx.received[0]["payload"]
-    assert payload["type"] == "generation.succeeded" and payload["data"] == {"id": 7, "status": "succeeded"}
+    assert payload["type"] == "generation.succeeded" and payload["data"] == {
+        "id": 7,
+        "status": "succeeded",
+    }
     assert rx.received[0]["headers"]["webhook-id"] == delivery.message_id
     db.session.refresh(delivery)
     assert delivery.status == "succeeded" and delivery.attempts == 1
@@ -209,8 +241,11 @@ def test_a_finished_generation_is_announced_to_the_endpoint(app, client, receive
     token = make_token(user)
     rx = receiver()
     rx.secret = _endpoint(client, token, rx.url)["secret"]
-    gen = client.post("/api/v1/generations", headers=auth(token), json={
-        "kind": "image", "model": "offline-image", "prompt": "a kite over dunes"}).json
+    gen = client.post(
+        "/api/v1/generations",
+        headers=auth(token),
+        json={"kind": "image", "model": "offline-image", "prompt": "a kite over dunes"},
+    ).json
     db.session.rollback()
     run_worker(app, ["priority", "default"], burst=True)
     assert [r["verified"] for r in rx.received] == [True]
@@ -222,10 +257,13 @@ def test_a_finished_generation_is_announced_to_the_endpoint(app, client, receive
 def test_settings_form_adds_and_deletes_endpoints(client):
     user = make_user()
     login(client, user)
-    page = client.post("/settings/webhooks", data={"url": "http://127.0.0.1/x"}, follow_redirects=True)
+    page = client.post(
+        "/settings/webhooks", data={"url": "http://127.0.0.1/x"}, follow_redirects=True
+    )
     assert "private or loopback" in page.get_data(as_text=True)
-    page = client.post("/settings/webhooks", data={"url": "https://93.184.216.34/in"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        "/settings/webhooks", data={"url": "https://93.184.216.34/in"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "whsec_" in page and "https://93.184.216.34/in" in page
     endpoint = outbound.list_endpoints(user.current_workspace_id)[0]
     stranger = make_user()
@@ -238,13 +276,17 @@ def test_settings_form_adds_and_deletes_endpoints(client):
 
 def test_api_refuses_unknown_fields(client):
     token = make_token(make_user())
-    r = client.post("/api/v1/webhook-endpoints", json={"url": "https://93.184.216.34/x", "events": ["*"]},
-                    headers=auth(token))
+    r = client.post(
+        "/api/v1/webhook-endpoints",
+        json={"url": "https://93.184.216.34/x", "events": ["*"]},
+        headers=auth(token),
+    )
     assert r.status_code == 422 and r.json["error"]["field"] == "events"
 
 
 def test_the_clock_resends_due_deliveries(app, client, receiver):
     from fluxnote.periodic import run_once
+
     user = make_user()
     rx = receiver([500])
     rx.secret = _endpoint(client, make_token(user), rx.url)["secret"]
@@ -260,7 +302,9 @@ def test_the_clock_resends_due_deliveries(app, client, receiver):
 
 def test_delivery_connects_to_the_address_that_was_checked(app, client, receiver, monkeypatch):
     resolved = {"hooks.example.test": "93.184.216.34"}
-    monkeypatch.setattr(outbound, "_resolve", lambda host, port: [ipaddress.ip_address(resolved[host])])
+    monkeypatch.setattr(
+        netguard, "_resolve", lambda host, port: [ipaddress.ip_address(resolved[host])]
+    )
     user = make_user()
     rx = receiver()
     app.config["ALLOW_PRIVATE_WEBHOOK_URLS"] = False

@@ -3,20 +3,20 @@
 Each image gets one camera move (Ken Burns zoom and pan) plus a shear: rows lower in
 the frame (the "foreground") travel further than the top rows, which reads as
 parallax; a layer of soft light particles drifts faster still. Consecutive
-images crossfade. Frames go as raw BGR to the ffmpeg binary shipped by imageio-ffmpeg
+images crossfade. Frames go as raw BGR to fluxnote.media.ffmpeg's encoder
 (H.264, yuv420p, 30 fps, faststart).
 """
+
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import imageio_ffmpeg
 import numpy as np
 from PIL import Image
+
+from fluxnote.media.ffmpeg import RawVideoWriter
 
 FPS = 30
 MAX_DURATION_S = 20.0
@@ -26,6 +26,7 @@ CROSSFADE_S = 0.6
 @dataclass(frozen=True)
 class Move:
     """One segment's camera move; offsets are fractions of the margin the zoom leaves."""
+
     z0: float
     z1: float
     pan_x: float
@@ -33,12 +34,19 @@ class Move:
     parallax: float
 
 
-def animate(images: list[Path], duration_s: float, width: int, height: int, out_path: Path,
-            seed: int | None = None, preset: str = "veryfast") -> Path:
+def animate(
+    images: list[Path],
+    duration_s: float,
+    width: int,
+    height: int,
+    out_path: Path,
+    seed: int | None = None,
+    preset: str = "veryfast",
+) -> Path:
     """Write an MP4 of `duration_s` seconds animating `images` in order; return `out_path`.
 
     Raises ValueError for no images, an unreadable image, an odd or out-of-range size or
-    a duration outside (0, MAX_DURATION_S]; RuntimeError when ffmpeg fails.
+    a duration outside (0, MAX_DURATION_S]; OSError when ffmpeg fails.
     """
     if not images:
         raise ValueError("animate needs at least one image")
@@ -51,9 +59,10 @@ def animate(images: list[Path], duration_s: float, width: int, height: int, out_
     moves = [_move(rng, first=(i == 0)) for i in range(len(sources))]
     particles = _particles(rng, width, height)
     frames = max(1, round(duration_s * FPS))
-    with _Encoder(out_path, width, height, preset) as encoder:
+    with RawVideoWriter(out_path, width, height, FPS, preset, pix_fmt="bgr24", crf=20) as encoder:
         for n in range(frames):
-            encoder.write(_frame(n / FPS, duration_s, sources, moves, particles, width, height))
+            frame = _frame(n / FPS, duration_s, sources, moves, particles, width, height)
+            encoder.write(np.ascontiguousarray(frame))
     return out_path
 
 
@@ -78,8 +87,13 @@ def _move(rng: np.random.Generator, first: bool) -> Move:
     zoom_in = first or rng.random() < 0.6
     near, far = (1.0 if first else rng.uniform(1.04, 1.08)), rng.uniform(1.16, 1.24)
     pan_x = rng.choice([-1, 1]) * rng.uniform(0.3, 0.5)
-    return Move(near if zoom_in else far, far if zoom_in else near, pan_x,
-                rng.uniform(-0.4, 0.4), np.sign(pan_x) * rng.uniform(0.35, 0.45))
+    return Move(
+        near if zoom_in else far,
+        far if zoom_in else near,
+        pan_x,
+        rng.uniform(-0.4, 0.4),
+        np.sign(pan_x) * rng.uniform(0.35, 0.45),
+    )
 
 
 def _particles(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -89,8 +103,14 @@ def _particles(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     for _ in range(int(rng.integers(18, 34))):
         centre = (int(rng.integers(w)), int(rng.integers(h)))
         level = int(rng.integers(25, 70))
-        cv2.circle(small, centre, int(rng.integers(2, max(3, w // 30))), (level, level, level), -1,
-                   cv2.LINE_AA)
+        cv2.circle(
+            small,
+            centre,
+            int(rng.integers(2, max(3, w // 30))),
+            (level, level, level),
+            -1,
+            cv2.LINE_AA,
+        )
     small = cv2.GaussianBlur(small, (0, 0), 2.5)
     return cv2.resize(small, (int(width * 1.4), int(height * 1.4)), interpolation=cv2.INTER_LINEAR)
 
@@ -110,15 +130,30 @@ def _camera(src: np.ndarray, move: Move, u: float, width: int, height: int) -> n
     avail_x, avail_y = sw / 2 - width / (2 * z), sh / 2 - height / (2 * z)
     shift = avail_x * e * move.pan_x * (1 - abs(move.parallax))
     shear = avail_x * e * move.parallax / height
-    dst_to_src = np.float32([[1 / z, shear, sw / 2 - width / (2 * z) + shift],
-                             [0, 1 / z, sh / 2 - height / (2 * z) + avail_y * e * move.pan_y]])
-    return cv2.warpAffine(src, dst_to_src, (width, height),
-                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REFLECT101)
+    dst_to_src = np.float32(
+        [
+            [1 / z, shear, sw / 2 - width / (2 * z) + shift],
+            [0, 1 / z, sh / 2 - height / (2 * z) + avail_y * e * move.pan_y],
+        ]
+    )
+    return cv2.warpAffine(
+        src,
+        dst_to_src,
+        (width, height),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REFLECT101,
+    )
 
 
-def _frame(t: float, duration: float, sources: list[np.ndarray], moves: list[Move],
-           particles: np.ndarray, width: int, height: int) -> np.ndarray:
+def _frame(
+    t: float,
+    duration: float,
+    sources: list[np.ndarray],
+    moves: list[Move],
+    particles: np.ndarray,
+    width: int,
+    height: int,
+) -> np.ndarray:
     n = len(sources)
     fade = min(CROSSFADE_S, duration / n / 3) if n > 1 else 0.0
     seg = (duration + (n - 1) * fade) / n
@@ -132,45 +167,4 @@ def _frame(t: float, duration: float, sources: list[np.ndarray], moves: list[Mov
     ph, pw = particles.shape[:2]
     ox = int((pw - width) * (t / duration))
     oy = int((ph - height) * (1 - t / duration) * 0.5)
-    return cv2.add(frame, particles[oy:oy + height, ox:ox + width])
-
-
-class _Encoder:
-    """ffmpeg reading raw BGR frames on stdin; the MP4 appears at `out` only when complete."""
-
-    def __init__(self, out: Path, width: int, height: int, preset: str):
-        self.out = Path(out)
-        self.part = self.out.with_name(self.out.name + ".part")
-        self.size = (width, height)
-        self.preset = preset
-
-    def __enter__(self) -> "_Encoder":
-        self.log = tempfile.TemporaryFile()
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo",
-               "-pix_fmt", "bgr24", "-s", f"{self.size[0]}x{self.size[1]}", "-r", str(FPS),
-               "-i", "-", "-an", "-c:v", "libx264", "-preset", self.preset, "-crf", "20",
-               "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(self.part)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=self.log)
-        return self
-
-    def write(self, frame: np.ndarray) -> None:
-        try:
-            self.proc.stdin.write(memoryview(np.ascontiguousarray(frame)))
-        except BrokenPipeError:
-            pass  # ffmpeg died; its exit code and log are reported on exit
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            self.proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        code = self.proc.wait()
-        self.log.seek(0)
-        message = self.log.read().decode(errors="replace")[-800:]
-        self.log.close()
-        if exc_type is None and code == 0:
-            self.part.replace(self.out)
-            return
-        self.part.unlink(missing_ok=True)
-        if exc_type is None:
-            raise RuntimeError(f"ffmpeg failed ({code}): {message}")
+    return cv2.add(frame, particles[oy : oy + height, ox : ox + width])

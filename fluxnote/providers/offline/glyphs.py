@@ -4,6 +4,7 @@ Each drawer paints on a transparent RGBA layer inside a square box (centre `cx, 
 side `s`) with the scene's palette; the RNG varies proportions, counts and positions so
 two prompts on the same topic still give different pictures.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,16 +55,25 @@ def _rays(b: Box, fx: float, fy: float, r0: float, r1: float, n: int, colour) ->
     for i in range(n):
         a = turn + 2 * math.pi * i / n
         w = math.pi / n * 0.45
-        b.poly([(fx + r0 * math.cos(a - w), fy + r0 * math.sin(a - w)),
+        b.poly(
+            [
+                (fx + r0 * math.cos(a - w), fy + r0 * math.sin(a - w)),
                 (fx + r1 * math.cos(a), fy + r1 * math.sin(a)),
-                (fx + r0 * math.cos(a + w), fy + r0 * math.sin(a + w))], colour)
+                (fx + r0 * math.cos(a + w), fy + r0 * math.sin(a + w)),
+            ],
+            colour,
+        )
 
 
 def _hills(b: Box, top: float, colour, bumps: int = 3) -> None:
     xs = np.linspace(-EDGE, EDGE, 120)
     phase = b.u(0, 6.3)
     ys = top + 0.04 * np.sin(xs * bumps * 3 + phase)
-    b.poly([(float(x), float(y)) for x, y in zip(xs, ys)] + [(EDGE, EDGE), (-EDGE, EDGE)], colour)
+    b.poly(
+        [(float(x), float(y)) for x, y in zip(xs, ys, strict=False)]
+        + [(EDGE, EDGE), (-EDGE, EDGE)],
+        colour,
+    )
 
 
 def sun(b: Box) -> None:
@@ -86,10 +96,20 @@ def mountain(b: Box) -> None:
         for i in range(peaks):
             x = -0.5 + (i + b.u(0.3, 0.7)) / peaks
             height = b.u(0.25, 0.55) - layer * 0.1
-            pts += [(x - 0.12, base - height * 0.4), (x, base - height), (x + 0.12, base - height * 0.5)]
+            pts += [
+                (x - 0.12, base - height * 0.4),
+                (x, base - height),
+                (x + 0.12, base - height * 0.5),
+            ]
             if layer == 0:
-                b.poly([(x, base - height), (x - 0.06, base - height + 0.09),
-                        (x + 0.05, base - height + 0.08)], b.c(4))
+                b.poly(
+                    [
+                        (x, base - height),
+                        (x - 0.06, base - height + 0.09),
+                        (x + 0.05, base - height + 0.08),
+                    ],
+                    b.c(4),
+                )
         b.poly(pts + [(EDGE, base), (EDGE, EDGE)], b.c(colour))
 
 
@@ -122,7 +142,9 @@ def ocean(b: Box) -> None:
 
 def space(b: Box) -> None:
     for _ in range(60):
-        b.circle(b.u(-0.6, 0.6), b.u(-0.6, 0.6), b.u(0.002, 0.008), b.c(4, int(b.rng.integers(120, 255))))
+        b.circle(
+            b.u(-0.6, 0.6), b.u(-0.6, 0.6), b.u(0.002, 0.008), b.c(4, int(b.rng.integers(120, 255)))
+        )
     r = b.u(0.2, 0.28)
     tilt = b.u(-0.1, 0.1)
     x0, y0 = b.at(-r * 1.9, tilt - r * 0.45)
@@ -141,7 +163,9 @@ def money(b: Box) -> None:
         h = 0.15 + 0.5 * (i + 1) / bars * b.u(0.8, 1.1)
         b.rect(x, 0.45 - h, x + 0.9 / bars * 0.7, 0.45, b.c(1 + i % 2, 230), radius=0.015)
     for i in range(int(b.rng.integers(3, 7))):
-        b.circle(0.28, 0.33 - i * 0.045, 0.11, b.c(3), outline=b.c(1), width=max(2, int(b.s * 0.006)))
+        b.circle(
+            0.28, 0.33 - i * 0.045, 0.11, b.c(3), outline=b.c(1), width=max(2, int(b.s * 0.006))
+        )
     b.circle(-0.1, -0.2, 0.2, b.c(4), outline=b.c(3), width=max(4, int(b.s * 0.02)))
     x, y = b.at(-0.1, -0.2)
     w = max(4, int(b.s * 0.03))
@@ -156,15 +180,23 @@ def food(b: Box) -> None:
     if b.rng.random() < 0.5:  # pizza: slices and toppings
         for i in range(int(b.rng.integers(6, 9))):
             a = 2 * math.pi * i / 8
-            b.draw.line((*b.at(0, 0.05), *b.at(0.34 * math.cos(a), 0.05 + 0.34 * math.sin(a))),
-                        fill=b.c(2), width=max(3, int(b.s * 0.01)))
+            b.draw.line(
+                (*b.at(0, 0.05), *b.at(0.34 * math.cos(a), 0.05 + 0.34 * math.sin(a))),
+                fill=b.c(2),
+                width=max(3, int(b.s * 0.01)),
+            )
         for _ in range(int(b.rng.integers(8, 14))):
             a, d = b.u(0, 6.3), b.u(0.05, 0.28)
             b.circle(d * math.cos(a), 0.05 + d * math.sin(a), 0.035, b.c(1))
     else:  # bowl: items and rising steam
         for _ in range(int(b.rng.integers(5, 9))):
             a, d = b.u(0, 6.3), b.u(0, 0.22)
-            b.circle(d * math.cos(a), 0.05 + d * math.sin(a), b.u(0.04, 0.08), b.c(int(b.rng.integers(0, 3))))
+            b.circle(
+                d * math.cos(a),
+                0.05 + d * math.sin(a),
+                b.u(0.04, 0.08),
+                b.c(int(b.rng.integers(0, 3))),
+            )
     for i in range(3):
         x = -0.12 + i * 0.12
         pts = [b.at(x + 0.03 * math.sin(t * 6), -0.4 + t * 0.2) for t in np.linspace(0, 1, 12)]
@@ -189,8 +221,12 @@ def tech(b: Box) -> None:
     b.rect(-0.13, -0.13, 0.13, 0.13, b.c(2), radius=0.02)
     for i in range(5):
         f = -0.15 + i * 0.075
-        for (x0, y0, x1, y1) in ((f, -0.26, f + 0.03, -0.2), (f, 0.2, f + 0.03, 0.26),
-                                 (-0.26, f, -0.2, f + 0.03), (0.2, f, 0.26, f + 0.03)):
+        for x0, y0, x1, y1 in (
+            (f, -0.26, f + 0.03, -0.2),
+            (f, 0.2, f + 0.03, 0.26),
+            (-0.26, f, -0.2, f + 0.03),
+            (0.2, f, 0.26, f + 0.03),
+        ):
             b.rect(x0, y0, x1, y1, b.c(3))
 
 
@@ -203,26 +239,35 @@ def nature(b: Box) -> None:
         if b.rng.random() < 0.5:
             for k in range(3):
                 top = base - h + k * h * 0.2
-                b.poly([(x, top), (x - 0.12 + k * 0.01, top + h * 0.35), (x + 0.12 - k * 0.01, top + h * 0.35)],
-                       b.c(2 + k % 2))
+                b.poly(
+                    [
+                        (x, top),
+                        (x - 0.12 + k * 0.01, top + h * 0.35),
+                        (x + 0.12 - k * 0.01, top + h * 0.35),
+                    ],
+                    b.c(2 + k % 2),
+                )
         else:
             b.circle(x, base - h * 0.55, h * 0.25, b.c(2))
             b.circle(x - h * 0.08, base - h * 0.62, h * 0.13, b.c(3, 200))
 
 
 def _heart(b: Box, fx: float, fy: float, scale: float, colour) -> None:
-    t = np.linspace(0, 2 * math.pi, 60)
+    t = np.linspace(0, 2 * math.pi, 160)
     xs = 16 * np.sin(t) ** 3
     ys = -(13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
-    b.poly([(fx + scale * x / 34, fy + scale * y / 34) for x, y in zip(xs, ys)], colour)
+    b.poly(
+        [(fx + scale * x / 34, fy + scale * y / 34) for x, y in zip(xs, ys, strict=False)], colour
+    )
 
 
 def love(b: Box) -> None:
     for _ in range(int(b.rng.integers(6, 12))):
-        _heart(b, b.u(-0.5, 0.5), b.u(-0.5, 0.5), b.u(0.06, 0.14), b.c(int(b.rng.integers(2, 5)), 170))
+        _heart(
+            b, b.u(-0.5, 0.5), b.u(-0.5, 0.5), b.u(0.06, 0.14), b.c(int(b.rng.integers(2, 5)), 170)
+        )
     _heart(b, 0.02, 0.02, 0.78, b.c(1))
     _heart(b, 0, 0, 0.74, b.c(3))
-    _heart(b, -0.1, -0.08, 0.22, b.c(4, 120))
 
 
 def music(b: Box) -> None:
@@ -236,16 +281,28 @@ def music(b: Box) -> None:
     for x in (x0, x1):
         b.draw.ellipse((*b.at(x - 0.09, 0.08), *b.at(x + 0.03, 0.18)), fill=b.c(4))
         b.draw.line((*b.at(x + 0.02, 0.13), *b.at(x + 0.02, -0.3)), fill=b.c(4), width=w)
-    b.poly([(x0 + 0.005, -0.3), (x1 + 0.035, -0.34), (x1 + 0.035, -0.26), (x0 + 0.005, -0.22)], b.c(4))
+    b.poly(
+        [(x0 + 0.005, -0.3), (x1 + 0.035, -0.34), (x1 + 0.035, -0.26), (x0 + 0.005, -0.22)], b.c(4)
+    )
 
 
 def fitness(b: Box) -> None:
     t = np.linspace(-0.5, 0.5, 80)
     beat = b.u(-0.1, 0.1)
-    ys = [0.32 - (0.25 if abs(x - beat) < 0.02 else 0.1 if abs(x - beat - 0.04) < 0.02 else 0) for x in t]
-    b.draw.line([b.at(float(x), y) for x, y in zip(t, ys)], fill=b.c(3), width=max(4, int(b.s * 0.014)))
+    ys = [
+        0.32 - (0.25 if abs(x - beat) < 0.02 else 0.1 if abs(x - beat - 0.04) < 0.02 else 0)
+        for x in t
+    ]
+    b.draw.line(
+        [b.at(float(x), y) for x, y in zip(t, ys, strict=False)],
+        fill=b.c(3),
+        width=max(4, int(b.s * 0.014)),
+    )
     tilt = b.u(-0.15, 0.15)
-    b.poly([(-0.3, -0.12 + tilt), (0.3, -0.12 - tilt), (0.3, -0.06 - tilt), (-0.3, -0.06 + tilt)], b.c(4))
+    b.poly(
+        [(-0.3, -0.12 + tilt), (0.3, -0.12 - tilt), (0.3, -0.06 - tilt), (-0.3, -0.06 + tilt)],
+        b.c(4),
+    )
     for side in (-1, 1):
         for k, (w, h) in enumerate(((0.07, 0.34), (0.06, 0.26))):
             x = side * (0.26 - k * 0.08)
@@ -271,12 +328,27 @@ def car(b: Box) -> None:
         x = i * 0.16 + b.u(0, 0.05)
         b.rect(x, 0.3, x + 0.08, 0.32, b.c(4, 200))
     lift = b.u(-0.03, 0.03)
-    b.poly([(-0.42, 0.17 + lift), (-0.42, 0.02 + lift), (-0.22, 0.0 + lift), (-0.12, -0.14 + lift),
-            (0.16, -0.14 + lift), (0.28, 0.0 + lift), (0.42, 0.04 + lift), (0.42, 0.17 + lift)], b.c(3))
-    b.poly([(-0.09, -0.11 + lift), (0.02, -0.11 + lift), (0.02, -0.01 + lift), (-0.17, -0.01 + lift)],
-           b.c(4, 200))
-    b.poly([(0.05, -0.11 + lift), (0.14, -0.11 + lift), (0.23, -0.01 + lift), (0.05, -0.01 + lift)],
-           b.c(4, 200))
+    b.poly(
+        [
+            (-0.42, 0.17 + lift),
+            (-0.42, 0.02 + lift),
+            (-0.22, 0.0 + lift),
+            (-0.12, -0.14 + lift),
+            (0.16, -0.14 + lift),
+            (0.28, 0.0 + lift),
+            (0.42, 0.04 + lift),
+            (0.42, 0.17 + lift),
+        ],
+        b.c(3),
+    )
+    b.poly(
+        [(-0.09, -0.11 + lift), (0.02, -0.11 + lift), (0.02, -0.01 + lift), (-0.17, -0.01 + lift)],
+        b.c(4, 200),
+    )
+    b.poly(
+        [(0.05, -0.11 + lift), (0.14, -0.11 + lift), (0.23, -0.01 + lift), (0.05, -0.01 + lift)],
+        b.c(4, 200),
+    )
     for x in (-0.25, 0.25):
         b.circle(x, 0.17 + lift, 0.075, b.c(0))
         b.circle(x, 0.17 + lift, 0.035, b.c(4))
@@ -294,12 +366,26 @@ def _cloud(b: Box, x: float, y: float, r: float, colour) -> None:
 def weather(b: Box) -> None:
     for _ in range(int(b.rng.integers(25, 45))):
         x, y = b.u(-0.5, 0.5), b.u(0.0, 0.5)
-        b.draw.line((*b.at(x, y), *b.at(x - 0.02, y + 0.06)), fill=b.c(4, 190), width=max(2, int(b.s * 0.008)))
+        b.draw.line(
+            (*b.at(x, y), *b.at(x - 0.02, y + 0.06)),
+            fill=b.c(4, 190),
+            width=max(2, int(b.s * 0.008)),
+        )
     _cloud(b, b.u(0.15, 0.3), b.u(-0.35, -0.25), 0.13, b.c(2, 220))
     if b.rng.random() < 0.6:
         x = b.u(-0.1, 0.1)
-        b.poly([(x, -0.05), (x - 0.08, 0.15), (x - 0.01, 0.15), (x - 0.06, 0.33), (x + 0.09, 0.08),
-                (x + 0.02, 0.08), (x + 0.07, -0.05)], b.c(3))
+        b.poly(
+            [
+                (x, -0.05),
+                (x - 0.08, 0.15),
+                (x - 0.01, 0.15),
+                (x - 0.06, 0.33),
+                (x + 0.09, 0.08),
+                (x + 0.02, 0.08),
+                (x + 0.07, -0.05),
+            ],
+            b.c(3),
+        )
     _cloud(b, b.u(-0.15, 0.0), b.u(-0.2, -0.1), 0.2, b.c(4))
 
 
@@ -309,17 +395,30 @@ def travel(b: Box) -> None:
     for k in (0.3, 0.18, 0.06):
         b.draw.ellipse((*b.at(-k, -0.25), *b.at(k, 0.35)), outline=b.c(3), width=w)
     for y in (-0.1, 0.05, 0.2):
-        half = math.sqrt(max(0.0, 0.3 ** 2 - (y - 0.05) ** 2))
+        half = math.sqrt(max(0.0, 0.3**2 - (y - 0.05) ** 2))
         b.draw.line((*b.at(-half, y), *b.at(half, y)), fill=b.c(3), width=w)
     start = b.u(160, 200)
-    b.draw.arc((*b.at(-0.45, -0.42), *b.at(0.45, 0.3)), start, start + 140, fill=b.c(4, 200), width=w)
+    b.draw.arc(
+        (*b.at(-0.45, -0.42), *b.at(0.45, 0.3)), start, start + 140, fill=b.c(4, 200), width=w
+    )
     a = math.radians(start + 140)
     px, py = 0.45 * math.cos(a), -0.06 + 0.36 * math.sin(a)
     ang = a + math.pi / 2
-    pts = [(1.0, 0), (-0.6, 0.12), (-0.4, 0), (-0.6, -0.12)] + [(0.1, 0), (-0.2, 0.55), (-0.3, 0.55),
-                                                               (-0.15, 0), (-0.3, -0.55), (-0.2, -0.55)]
-    rot = [(px + 0.12 * (x * math.cos(ang) - y * math.sin(ang)),
-            py + 0.12 * (x * math.sin(ang) + y * math.cos(ang))) for x, y in pts]
+    pts = [(1.0, 0), (-0.6, 0.12), (-0.4, 0), (-0.6, -0.12)] + [
+        (0.1, 0),
+        (-0.2, 0.55),
+        (-0.3, 0.55),
+        (-0.15, 0),
+        (-0.3, -0.55),
+        (-0.2, -0.55),
+    ]
+    rot = [
+        (
+            px + 0.12 * (x * math.cos(ang) - y * math.sin(ang)),
+            py + 0.12 * (x * math.sin(ang) + y * math.cos(ang)),
+        )
+        for x, y in pts
+    ]
     b.poly(rot[:4], b.c(4))
     b.poly(rot[4:], b.c(4))
 
@@ -327,12 +426,22 @@ def travel(b: Box) -> None:
 def education(b: Box) -> None:
     tilt = b.u(-0.04, 0.04)
     for side in (-1, 1):
-        b.poly([(0, 0.02), (side * 0.42, -0.04 + side * tilt), (side * 0.42, 0.3 + side * tilt), (0, 0.36)],
-               b.c(4))
+        b.poly(
+            [
+                (0, 0.02),
+                (side * 0.42, -0.04 + side * tilt),
+                (side * 0.42, 0.3 + side * tilt),
+                (0, 0.36),
+            ],
+            b.c(4),
+        )
         for k in range(5):
             y = 0.06 + k * 0.05
-            b.draw.line((*b.at(side * 0.06, y), *b.at(side * 0.34, y - 0.04 + side * tilt)),
-                        fill=b.c(2), width=max(2, int(b.s * 0.007)))
+            b.draw.line(
+                (*b.at(side * 0.06, y), *b.at(side * 0.34, y - 0.04 + side * tilt)),
+                fill=b.c(2),
+                width=max(2, int(b.s * 0.007)),
+            )
     b.rect(-0.02, 0.0, 0.02, 0.37, b.c(1))
     b.circle(0, -0.28, 0.12, b.c(3))
     b.rect(-0.05, -0.17, 0.05, -0.1, b.c(1), radius=0.01)
@@ -348,15 +457,42 @@ def abstract(b: Box) -> None:
             b.circle(x, y, r, colour)
         elif kind == 1:
             a = b.u(0, math.pi)
-            b.poly([(x + r * math.cos(a + k * 2.094), y + r * math.sin(a + k * 2.094)) for k in range(3)], colour)
+            b.poly(
+                [
+                    (x + r * math.cos(a + k * 2.094), y + r * math.sin(a + k * 2.094))
+                    for k in range(3)
+                ],
+                colour,
+            )
         elif kind == 2:
             b.rect(x - r, y - r * 0.5, x + r, y + r * 0.5, colour, radius=r * 0.2)
         else:
-            b.draw.arc((*b.at(x - r, y - r), *b.at(x + r, y + r)), b.u(0, 180), b.u(200, 360),
-                       fill=colour, width=max(4, int(b.s * 0.02)))
+            b.draw.arc(
+                (*b.at(x - r, y - r), *b.at(x + r, y + r)),
+                b.u(0, 180),
+                b.u(200, 360),
+                fill=colour,
+                width=max(4, int(b.s * 0.02)),
+            )
 
 
-DRAWERS = {"sun": sun, "mountain": mountain, "city": city, "ocean": ocean, "space": space,
-           "money": money, "food": food, "tech": tech, "nature": nature, "love": love,
-           "music": music, "fitness": fitness, "animals": animals, "car": car, "weather": weather,
-           "travel": travel, "education": education, "abstract": abstract}
+DRAWERS = {
+    "sun": sun,
+    "mountain": mountain,
+    "city": city,
+    "ocean": ocean,
+    "space": space,
+    "money": money,
+    "food": food,
+    "tech": tech,
+    "nature": nature,
+    "love": love,
+    "music": music,
+    "fitness": fitness,
+    "animals": animals,
+    "car": car,
+    "weather": weather,
+    "travel": travel,
+    "education": education,
+    "abstract": abstract,
+}

@@ -1,12 +1,19 @@
 """The offline engine behind the provider interface: synchronous, keyless, local files."""
+
 from __future__ import annotations
 
 import tempfile
 import uuid
 from pathlib import Path
 
-from fluxnote.providers.base import (ASPECT_SIZES, GenerationRequest, InvalidSignature,
-                                     ProviderError, ProviderResult, WebhookEvent)
+from fluxnote.media.frames import ASPECTS
+from fluxnote.providers.base import (
+    GenerationRequest,
+    InvalidSignature,
+    ProviderError,
+    ProviderResult,
+    WebhookEvent,
+)
 from fluxnote.providers.http import move_into
 from fluxnote.providers.offline.animate import animate
 from fluxnote.providers.offline.draw import draw_image
@@ -19,9 +26,11 @@ SECONDS_PER_SCENE = 4  # a text-to-video clip draws one picture per 4 s and cros
 
 class OfflineProvider:
     """Draws images and animates them on this machine; `submit` returns the finished file."""
+
     id = "offline"
     name = ENGINE_NAME
     env_key = None
+    webhooks = False
 
     def __init__(self, work_dir: Path | None = None):
         self.work_dir = Path(work_dir or Path(tempfile.gettempdir()) / "fluxnote-offline")
@@ -29,9 +38,9 @@ class OfflineProvider:
     def submit(self, request: GenerationRequest) -> ProviderResult:
         """Generate now. Raises ProviderError (not retryable) for an unknown kind or aspect,
         a duration beyond VIDEO_MAX_DURATION_S or an unreadable first frame."""
-        if request.aspect not in ASPECT_SIZES:
+        if request.aspect not in ASPECTS:
             raise ProviderError(f"unsupported aspect {request.aspect!r}")
-        width, height = ASPECT_SIZES[request.aspect]
+        width, height = ASPECTS[request.aspect]
         self.work_dir.mkdir(parents=True, exist_ok=True)
         job_id = uuid.uuid4().hex
         if request.kind == "image":
@@ -50,8 +59,9 @@ class OfflineProvider:
         meta["engine"] = ENGINE_NAME
         return ProviderResult("succeeded", provider_job_id=job_id, output_path=out, meta=meta)
 
-    def _video(self, request: GenerationRequest, duration: int, width: int, height: int,
-               out: Path) -> None:
+    def _video(
+        self, request: GenerationRequest, duration: int, width: int, height: int, out: Path
+    ) -> None:
         drawn: list[Path] = []
         try:
             if request.source_image is not None:

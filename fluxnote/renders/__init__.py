@@ -1,0 +1,1 @@
+"""The Render domain: render rows, the render job, its API, pages and sweeper (free: no credits)."""

@@ -1,0 +1,1 @@
+"""Stock footage from Pexels and Pixabay: search, rank, download once, attribute."""
