@@ -13,8 +13,19 @@
     root.querySelectorAll("[data-h]").forEach(function (el) { el.style.height = el.dataset.h + "px"; });
     root.querySelectorAll("[data-w]").forEach(function (el) { el.style.width = el.dataset.w + "%"; });
   }
+  // Publish times: the form sends the browser's time zone and says which it is;
+  // scheduled times are shown in it (the server's text, in UTC, is the no-script fallback).
+  function localTimes(root) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone) return;
+    root.querySelectorAll("[data-time-zone]").forEach(function (el) { el.value = zone; });
+    root.querySelectorAll("[data-time-zone-label]").forEach(function (el) { el.textContent = zone; });
+    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      el.textContent = new Date(el.dateTime).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    tickCountdowns(); applySizes(document);
+    tickCountdowns(); applySizes(document); localTimes(document);
     setInterval(tickCountdowns, 1000);
     document.querySelectorAll("[data-nav-toggle]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -28,7 +39,9 @@
       });
     });
   });
-  document.addEventListener("htmx:afterSwap", function (e) { tickCountdowns(); applySizes(e.target); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    tickCountdowns(); applySizes(e.target); localTimes(document);
+  });
 })();
 // 422 (validation) and 402 (out of credits) answers carry a re-rendered form: swap them.
 document.addEventListener("htmx:beforeSwap", function (e) {

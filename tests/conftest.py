@@ -58,17 +58,15 @@ def per_worker_redis(url: str) -> str:
 
 
 def per_worker_pg(url: str) -> str:
-    """The worker's own database (`<name>_gw1`, ...), created on first use."""
+    """The worker's own database (`<name>_gw1`, ...), made afresh for each test session:
+    nothing an interrupted earlier run left behind (tables, triggers, types) reaches it."""
     if not WORKER:
         return url
     base = make_url(url)
     mine = base.set(database=f"{base.database}_{WORKER}")
     with create_engine(base, isolation_level="AUTOCOMMIT").connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": mine.database}
-        ).scalar()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{mine.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
     return mine.render_as_string(hide_password=False)
 
 

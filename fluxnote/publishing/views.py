@@ -2,6 +2,9 @@
 trip), and the studio's publish panel for a finished render (an htmx partial that polls
 while a publication is in flight)."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import (
     Blueprint,
     Flask,
@@ -100,10 +103,10 @@ def publish(render_id: int):
         "title": request.form.get("title", ""),
         "description": request.form.get("description", ""),
         "privacy": request.form.get("privacy"),
-        "publish_at": _utc(request.form.get("publish_at")),
     }
-    body = {k: v for k, v in body.items() if v not in (None, "")}
     try:
+        body["publish_at"] = _aware(request.form.get("publish_at"), request.form.get("time_zone"))
+        body = {k: v for k, v in body.items() if v not in (None, "")}
         services.publish(current_workspace().id, current_user.id, render_id, body)
         db.session.commit()
     except LookupError:
@@ -126,9 +129,21 @@ def _panel(render_id: int, **extra):
     )
 
 
-def _utc(value: str | None) -> str | None:
-    """The form's datetime-local value, read as UTC (the field says so); empty: now."""
-    return f"{value}+00:00" if value else None
+def _aware(value: str | None, zone: str | None) -> str | None:
+    """The form's datetime-local value read in the browser's time zone (app.js sends it;
+    without script the field says UTC); empty: now. A value that is no date-time is left
+    for `services.publish` to refuse with its own message."""
+    if not value:
+        return None
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # not a zone, or not a zone file
+        raise services.PublishInvalid("publish_at", "Unknown time zone.") from None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (when if when.tzinfo else when.replace(tzinfo=tz)).isoformat()
 
 
 def publish_panel(workspace_id: int, render_id: int) -> dict:

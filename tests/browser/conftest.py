@@ -82,7 +82,10 @@ def console_errors() -> list[str]:
 
 @pytest.fixture
 def page(browser, live_server, console_errors):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    # a creator's browser is rarely on UTC: times the page shows must follow it
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, timezone_id="Europe/Berlin"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.on("pageerror", lambda exc: console_errors.append(f"pageerror: {exc}"))

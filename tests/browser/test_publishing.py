@@ -53,6 +53,9 @@ def test_connect_youtube_and_publish_from_the_studio(
         project_id = project.id
     page.goto(f"/studio/{project_id}")
     form = page.locator(".publish-form")
+    # the browser's zone (the page fixture's), not the server's UTC: "When (Europe/Berlin)"
+    expect(form.locator("[data-time-zone-label]")).to_have_text("Europe/Berlin")
+    expect(form.locator("input[name=time_zone]")).to_have_value("Europe/Berlin")
     form.locator("input[name=title]").fill("Why owls hoot")
     form.locator("textarea[name=description]").fill("Three facts about owls.")
     form.locator("select[name=privacy]").select_option("unlisted")

@@ -1,9 +1,11 @@
 """The studio's publish panel (an htmx partial) and the settings section."""
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
 from fluxnote.extensions import db
-from fluxnote.publishing.models import PublishTarget
+from fluxnote.publishing.models import Publication, PublishTarget
 from tests.publishing.conftest import connect, finished_render
 from tests.videos.conftest import work
 
@@ -36,6 +38,26 @@ def test_a_bad_form_is_422_with_the_reason_and_publishes_nothing(creator, google
     )
     assert answer.status_code == 422 and "within a year" in answer.get_data(as_text=True)
     assert "data-publication" not in answer.get_data(as_text=True)
+
+
+def test_a_scheduled_time_is_read_in_the_browsers_time_zone(creator, google):
+    client = creator["client"]
+    connect(client, "youtube")
+    render, _ = finished_render(creator["user"])
+    target = db.session.scalar(select(PublishTarget))
+    day = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+    form = {"target_id": target.id, "title": "x", "publish_at": f"{day}T10:00"}
+
+    refused = client.post(f"/renders/{render.id}/publish", data={**form, "time_zone": "Mars/Base"})
+    assert refused.status_code == 422 and "Unknown time zone" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Publication)) is None
+
+    answer = client.post(f"/renders/{render.id}/publish", data={**form, "time_zone": "Asia/Tokyo"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'data-status="scheduled"' in html
+    publication = db.session.scalar(select(Publication))
+    assert publication.publish_at == datetime.fromisoformat(f"{day}T01:00+00:00")  # 10:00 +09:00
+    assert f'<time datetime="{day}T01:00:00+00:00" data-local-time>' in html
 
 
 def test_without_accounts_the_panel_points_to_settings(creator):
