@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import functools
+import logging
 
 import numpy as np
 
@@ -25,6 +26,7 @@ EVENT_LIST_TERMINATED, EVENT_WORD = 0, 1
 POS_CHARACTER, CHARS_UTF8 = 1, 1
 PARAM_RATE, PARAM_PITCH = 1, 3
 MIN_SECONDS_PER_WORD = 0.1  # espeak's fastest catalogue rate says a word in ~0.25 s
+log = logging.getLogger(__name__)
 
 
 class _Event(ctypes.Structure):
@@ -89,6 +91,12 @@ def synthesize(tokens: list[Token], voice: str, rate_wpm: int = 165, pitch: int 
     rate = _library()[1]
     samples, events = _speak(text, voice, rate_wpm, pitch)
     if not _reached_the_end(events, spans):
+        log.warning(
+            "espeak-ng stopped early (%d word events for %d tokens, %.2f s); speaking again",
+            len(events),
+            len(tokens),
+            len(samples) / rate,
+        )
         again = _speak(text, voice, rate_wpm, pitch)
         samples, events = max((samples, events), again, key=lambda take: len(take[0]))
         if len(samples) / rate < MIN_SECONDS_PER_WORD * len(tokens):
