@@ -50,6 +50,12 @@ class Project(db.Model):
         return ASPECTS[self.aspect]
 
     @property
+    def scaffold_script(self) -> bool:
+        """Whether the script came from the offline writer and the topic alone (no pasted
+        text, no article, no LLM): template sentences that cannot know any fact."""
+        return self.writer.startswith("offline") and not (self.source_text or self.source_url)
+
+    @property
     def duration_s(self) -> float:
         return round(sum(s.duration for s in self.scenes), 2)
 

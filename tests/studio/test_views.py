@@ -45,6 +45,19 @@ def test_quick_create_form_redirects_to_the_editor_or_shows_the_error(studio):
     assert 'id="studio-status"' in building and 'hx-trigger="every 1s"' in building
 
 
+def test_a_script_from_the_topic_alone_is_called_a_scaffold(studio):
+    from_topic = short_project(studio, ["Octopuses have a story."])
+    from_text = short_project(
+        studio,
+        ["Two hearts pump blood through the gills."],
+        source_text="Octopuses have three hearts.",
+    )
+    client = _web(studio)
+    page = client.get(f"/studio/{from_topic['id']}").get_data(as_text=True)
+    assert "data-writer-note" in page and "cannot know facts" in page
+    assert "data-writer-note" not in client.get(f"/studio/{from_text['id']}").get_data(as_text=True)
+
+
 def test_editor_has_every_area_and_edits_answer_with_partials(studio):
     project = short_project(studio, ["First line here.", "Second line here."])
     client = _web(studio)
