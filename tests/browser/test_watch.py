@@ -53,6 +53,8 @@ def test_first_run_dashboard_creates_a_video(page, live_app, console_errors):
     expect(checks).to_have_count(4)
     expect(page.locator("[data-check=writer] .connect-list")).to_contain_text("OPENAI_API_KEY")
     expect(page.locator("[data-check=stock] .connect-list")).to_contain_text("PEXELS_API_KEY")
+    # the refresh time is shown in the viewer's zone (the page's Europe/Berlin), not UTC
+    expect(page.locator("[data-kind=video] time[data-local-time]")).not_to_contain_text("UTC")
     page.fill("#dash-topic", "Why cats purr")
     page.click("#studio-new label.chip:has-text('Quote')")
     page.click("#studio-new button[type=submit]")

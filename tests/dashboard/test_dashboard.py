@@ -69,6 +69,7 @@ def test_countdown_points_at_the_refresh_date(client):
     resets_at = credits.snapshot(ws)["video"]["resets_at"]
     html = client.get("/").data.decode()
     assert f'data-countdown="{resets_at.isoformat()}"' in card(html, "video")
+    assert f'<time datetime="{resets_at.isoformat()}" data-local-time>' in card(html, "video")
     assert resets_at > datetime.now(UTC) + timedelta(days=27)
 
 

@@ -57,7 +57,7 @@ def test_a_scheduled_time_is_read_in_the_browsers_time_zone(creator, google):
     assert answer.status_code == 200 and 'data-status="scheduled"' in html
     publication = db.session.scalar(select(Publication))
     assert publication.publish_at == datetime.fromisoformat(f"{day}T01:00+00:00")  # 10:00 +09:00
-    assert f'<time datetime="{day}T01:00:00+00:00" data-local-time>' in html
+    assert f'<time datetime="{day}T01:00:00+00:00" data-local-time>' in html  # app.js: local
 
 
 def test_without_accounts_the_panel_points_to_settings(creator):
