@@ -13,10 +13,10 @@
     root.querySelectorAll("[data-h]").forEach(function (el) { el.style.height = el.dataset.h + "px"; });
     root.querySelectorAll("[data-w]").forEach(function (el) { el.style.width = el.dataset.w + "%"; });
   }
-  // Publish times: the form sends the browser's time zone and says which it is;
-  // scheduled times are shown in it (the server's text, in UTC, is the no-script fallback).
-  function localTimes(root) {
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Times in the viewer's own zone: <time data-local-time> (the server's UTC text is the
+  // no-script fallback), and the publish form sends the zone its time was typed in.
+  function localTimes() {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone, root = document;
     if (!zone) return;
     root.querySelectorAll("[data-time-zone]").forEach(function (el) { el.value = zone; });
     root.querySelectorAll("[data-time-zone-label]").forEach(function (el) { el.textContent = zone; });
@@ -25,7 +25,7 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    tickCountdowns(); applySizes(document); localTimes(document);
+    tickCountdowns(); applySizes(document); localTimes();
     setInterval(tickCountdowns, 1000);
     document.querySelectorAll("[data-nav-toggle]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -40,7 +40,7 @@
     });
   });
   document.addEventListener("htmx:afterSwap", function (e) {
-    tickCountdowns(); applySizes(e.target); localTimes(document);
+    tickCountdowns(); applySizes(e.target); localTimes();
   });
 })();
 // 422 (validation) and 402 (out of credits) answers carry a re-rendered form: swap them.
