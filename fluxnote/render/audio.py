@@ -6,14 +6,17 @@ Short ffmpeg passes over the audio only (a few CPU-seconds per minute of video):
    set 20·log10(music_volume) dB from the voice as measured and ducked under the
    voice by sidechain compression keyed on the narration, so it drops while someone speaks
    and comes back in the pauses.
-2. Measure. The stems are summed and ffmpeg's ebur128 measures the sum (ITU BS.1770:
-   integrated loudness and 4x-oversampled true peak).
+2. Measure. The stems are summed and ffmpeg's ebur128 measures the sum's integrated
+   loudness (ITU BS.1770; every levelling step reads only that, so no pass pays for the
+   4x-oversampled true peak: `measure()` gives it, for tests and benchmarks).
 3. Master. The same sum gets the one gain that puts it at TARGET_LUFS, through a fast
    limiter whose ceiling keeps true peaks under TARGET_TP after AAC (48 kHz, exactly
    spec.duration long); the encoded file is measured again and the gain corrected (at
-   most LIMIT_ROUNDS times) for the loudness the limiter took with the peaks. ffmpeg's loudnorm is not used: its integrated measure
-   differs from BS.1770 by up to ~1 LU on speech over a music bed, and where the peaks do
-   not allow one linear gain it falls back to a dynamic mode that rides the levels.
+   most LIMIT_ROUNDS times) for the loudness the limiter took with the peaks.
+
+ffmpeg's loudnorm is not used: its integrated measure differs from BS.1770 by up to ~1 LU
+on speech over a music bed, and where the peaks do not allow one linear gain it falls back
+to a dynamic mode that rides the levels.
 """
 
 from __future__ import annotations
@@ -52,10 +55,6 @@ class Loudness:
     true_peak: float  # dBTP
     lra: float  # LU
 
-    @property
-    def silent(self) -> bool:
-        return self.integrated <= SILENT_LUFS
-
 
 @dataclass(frozen=True)
 class Stems:
@@ -65,13 +64,12 @@ class Stems:
     music: Path | None
 
 
-def write_soundtrack(spec: RenderSpec, out_path: Path) -> Loudness:
+def write_soundtrack(spec: RenderSpec, out_path: Path) -> None:
     """Mix spec's narration and music into an AAC file of exactly spec.duration seconds
-    at TARGET_LUFS / TARGET_TP (silence when there is neither); returns the measured
-    loudness of the mix before mastering. Raises OSError when ffmpeg cannot read a file."""
+    at TARGET_LUFS / TARGET_TP (silence when there is neither). Raises OSError when ffmpeg
+    cannot read a file."""
     with tempfile.TemporaryDirectory(prefix="fluxnote-audio-") as tmp:
-        stems = write_stems(spec, Path(tmp))
-        return master(stems, spec.duration, Path(out_path))
+        master(write_stems(spec, Path(tmp)), spec.duration, Path(out_path))
 
 
 def write_stems(spec: RenderSpec, folder: Path) -> Stems:
@@ -80,7 +78,7 @@ def write_stems(spec: RenderSpec, folder: Path) -> Stems:
     voice = _voice_stem(spec, folder / "voice.wav", samples)
     music = None
     if spec.music_path is not None and spec.music_volume > 0:
-        voice_level = measure(voice).integrated if voice is not None else VOICE_LUFS
+        voice_level = _integrated(["-i", str(voice)]) if voice is not None else VOICE_LUFS
         music = _music_stem(spec, voice_level, voice, folder / "music.wav", samples)
     return Stems(voice, music)
 
@@ -117,17 +115,16 @@ def _music_stem(
     return out
 
 
-def master(stems: Stems, duration: float, out_path: Path) -> Loudness:
+def master(stems: Stems, duration: float, out_path: Path) -> None:
     """Sum the stems, bring the sum to TARGET_LUFS (pass 1 measures it, pass 2 applies the
     gain through a true-peak limiter, corrected once or twice for what the limiter takes)
-    and encode AAC to `out_path`; returns pass 1's measurement. Raises OSError on ffmpeg
-    failure."""
+    and encode AAC to `out_path`. Raises OSError on ffmpeg failure."""
     samples = _samples(duration)
     parts = [p for p in (stems.voice, stems.music) if p is not None]
     if not parts:
         silence = ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
         _ffmpeg([*silence, "-af", f"atrim=end_sample={samples}", *_AAC, str(out_path)])
-        return Loudness(SILENT_LUFS, -math.inf, 0.0)
+        return
     inputs = [arg for part in parts for arg in ("-i", str(part))]
     mixed = (
         "".join(f"[{i}:a]" for i in range(len(parts)))
@@ -135,18 +132,17 @@ def master(stems: Stems, duration: float, out_path: Path) -> Loudness:
         if len(parts) > 1
         else "[0:a]anull"
     )
-    measured = _measure(inputs, mixed)
-    gain = TARGET_LUFS - measured.integrated
+    measured = _integrated(inputs, mixed)
+    gain = TARGET_LUFS - measured
     for _ in range(LIMIT_ROUNDS):
         graph = _limited(mixed, gain, samples)
         _ffmpeg([*inputs, "-filter_complex", graph, "-map", "[out]", *_AAC, str(out_path)])
-        if measured.silent:
+        if measured <= SILENT_LUFS:
             break
-        miss = TARGET_LUFS - measure(out_path).integrated
+        miss = TARGET_LUFS - _integrated(["-i", str(out_path)])
         if abs(miss) <= LUFS_TOLERANCE:
             break
         gain += miss  # the limiter took loudness with the peaks: give it back (at most 1:1)
-    return measured
 
 
 def _limited(mixed: str, gain: float, samples: int) -> str:
@@ -161,29 +157,36 @@ def _limited(mixed: str, gain: float, samples: int) -> str:
 def measure(path: Path) -> Loudness:
     """EBU R128 loudness of an audio (or video) file by ffmpeg's ebur128 filter. Raises
     OSError when ffmpeg cannot read it."""
-    return _measure(["-i", str(path)], "[0:a]anull")
+    log = _ebur128(["-i", str(path)], "[0:a]anull", "peak=true")
+    return Loudness(_figure(log, "I"), _figure(log, "Peak"), _figure(log, "LRA"))
 
 
 def _gain_to(target_lufs: float, path: Path | None) -> float | None:
     """dB that bring the file at `path` to `target_lufs`; None when absent or silent."""
     if path is None:
         return None
-    level = measure(path)
-    return None if level.silent else target_lufs - level.integrated
+    level = _integrated(["-i", str(path)])
+    return None if level <= SILENT_LUFS else target_lufs - level
 
 
-def _measure(inputs: list[str], graph: str) -> Loudness:
+def _integrated(inputs: list[str], graph: str = "[0:a]anull") -> float:
+    """Integrated loudness (LUFS) only: what the mix is levelled by. The true peak (4x
+    oversampled) would double the cost of each pass and no step reads it."""
+    return _figure(_ebur128(inputs, graph, "peak=none"), "I")
+
+
+def _ebur128(inputs: list[str], graph: str, peak: str) -> str:
+    """ffmpeg's ebur128 over `graph`; returns the log's closing summary."""
     log = _ffmpeg(
-        [*inputs, "-filter_complex", f"{graph},ebur128=peak=true:framelog=quiet[out]"]
+        [*inputs, "-filter_complex", f"{graph},ebur128={peak}:framelog=quiet[out]"]
         + ["-map", "[out]", "-f", "null", "-"],
         loglevel="info",
     )
-    summary = log[log.rindex("Summary:") :]
+    return log[log.rindex("Summary:") :]
 
-    def figure(label: str) -> float:
-        return float(re.search(rf"{label}:\s+(-?(?:[\d.]+|inf))", summary).group(1))
 
-    return Loudness(integrated=figure("I"), true_peak=figure("Peak"), lra=figure("LRA"))
+def _figure(summary: str, label: str) -> float:
+    return float(re.search(rf"{label}:\s+(-?(?:[\d.]+|inf))", summary).group(1))
 
 
 def _samples(duration: float) -> int:
