@@ -7,12 +7,13 @@ Short ffmpeg passes over the audio only (a few CPU-seconds per minute of video):
    voice by sidechain compression keyed on the narration, so it drops while someone speaks
    and comes back in the pauses.
 2. Measure. The stems are summed and ffmpeg's ebur128 measures the sum's integrated
-   loudness (ITU BS.1770; every levelling step reads only that, so no pass pays for the
-   4x-oversampled true peak: `measure()` gives it, for tests and benchmarks).
+   loudness (ITU BS.1770; the levelling passes read only that, so only the check of the
+   encoded file pays for the 4x-oversampled true peak).
 3. Master. The same sum gets the one gain that puts it at TARGET_LUFS, through a fast
    limiter whose ceiling keeps true peaks under TARGET_TP after AAC (48 kHz, exactly
-   spec.duration long); the encoded file is measured again and the gain corrected (at
-   most LIMIT_ROUNDS times) for the loudness the limiter took with the peaks.
+   spec.duration long); the encoded file is measured again (loudness and true peak) and,
+   at most LIMIT_ROUNDS times, the gain corrected for the loudness the limiter took with
+   the peaks and the ceiling lowered by any true peak the AAC encoder pushed over TARGET_TP.
 
 ffmpeg's loudnorm is not used: its integrated measure differs from BS.1770 by up to ~1 LU
 on speech over a music bed, and where the peaks do not allow one linear gain it falls back
@@ -133,23 +134,26 @@ def master(stems: Stems, duration: float, out_path: Path) -> None:
         else "[0:a]anull"
     )
     measured = _integrated(inputs, mixed)
-    gain = TARGET_LUFS - measured
+    gain, ceiling = TARGET_LUFS - measured, LIMIT_DB
     for _ in range(LIMIT_ROUNDS):
-        graph = _limited(mixed, gain, samples)
+        graph = _limited(mixed, gain, ceiling, samples)
         _ffmpeg([*inputs, "-filter_complex", graph, "-map", "[out]", *_AAC, str(out_path)])
         if measured <= SILENT_LUFS:
             break
-        miss = TARGET_LUFS - _integrated(["-i", str(out_path)])
-        if abs(miss) <= LUFS_TOLERANCE:
+        encoded = measure(out_path)
+        miss, over = TARGET_LUFS - encoded.integrated, encoded.true_peak - TARGET_TP
+        if abs(miss) <= LUFS_TOLERANCE and over <= 0:
             break
         gain += miss  # the limiter took loudness with the peaks: give it back (at most 1:1)
+        ceiling -= max(over, 0.0)  # the AAC encoder overshot more than the ceiling allows
 
 
-def _limited(mixed: str, gain: float, samples: int) -> str:
-    """The sum at `gain` dB through the master limiter, cut to length."""
+def _limited(mixed: str, gain: float, ceiling: float, samples: int) -> str:
+    """The sum at `gain` dB through the master limiter (sample peaks at `ceiling` dB), cut
+    to length."""
     return (
         f"{mixed},volume={gain:.2f}dB,"
-        f"alimiter=limit={10 ** (LIMIT_DB / 20):.4f}:attack=1:release=10:level=0,"
+        f"alimiter=limit={10 ** (ceiling / 20):.4f}:attack=1:release=10:level=0,"
         f"atrim=end_sample={samples}[out]"
     )
 

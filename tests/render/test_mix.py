@@ -126,6 +126,25 @@ def test_the_level_does_not_depend_on_how_loud_the_inputs_were(narration, librar
     assert abs(measure(loud_mix).integrated - measure(quiet_mix).integrated) <= 0.3
 
 
+def test_a_true_peak_over_the_target_after_encoding_is_limited_again(
+    narration, library, tmp_path, monkeypatch
+):
+    from fluxnote.render import audio
+
+    spec = spec_for(narration, template_music(TEMPLATES[1], library))
+    # a stricter target than the limiter's ceiling was set for: the encoded peaks exceed it
+    monkeypatch.setattr(audio, "TARGET_TP", -3.5)
+    monkeypatch.setattr(audio, "LIMIT_ROUNDS", 1)
+    unchecked = tmp_path / "unchecked.m4a"
+    write_soundtrack(spec, unchecked)
+    assert measure(unchecked).true_peak > -3.5  # the premise
+    monkeypatch.setattr(audio, "LIMIT_ROUNDS", 3)
+    write_soundtrack(spec, tmp_path / "mix.m4a")
+    figures = measure(tmp_path / "mix.m4a")
+    assert figures.true_peak <= -3.5 + 0.1, figures
+    assert abs(figures.integrated - TARGET_LUFS) <= 0.5, figures
+
+
 def test_music_alone_and_silence(narration, library, tmp_path):
     music_only = spec_for(narration, template_music(TEMPLATES[2], library), narration_path=None)
     write_soundtrack(music_only, tmp_path / "music.m4a")
