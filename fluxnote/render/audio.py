@@ -174,8 +174,8 @@ def _gain_to(target_lufs: float, path: Path | None) -> float | None:
 
 
 def _integrated(inputs: list[str], graph: str = "[0:a]anull") -> float:
-    """Integrated loudness (LUFS) only: what the mix is levelled by. The true peak (4x
-    oversampled) would double the cost of each pass and no step reads it."""
+    """Integrated loudness (LUFS) only: what the levelling passes read. The true peak (4x
+    oversampled) would double their cost; only the encoded file's check needs it."""
     return _figure(_ebur128(inputs, graph, "peak=none"), "I")
 
 
