@@ -24,7 +24,7 @@ def test_from_env_is_pure(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # no directory, no file
 
 
-def test_create_app_writes_only_under_the_configured_data_dir(tmp_path, monkeypatch):
+def test_create_app_writes_only_under_the_configured_data_dir(tmp_path, monkeypatch, redis_url):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
@@ -34,7 +34,7 @@ def test_create_app_writes_only_under_the_configured_data_dir(tmp_path, monkeypa
             "DATA_DIR": str(data),
             "MEDIA_DIR": str(data / "media"),
             "SQLALCHEMY_DATABASE_URI": "sqlite://",
-            "REDIS_URL": "",
+            "REDIS_URL": redis_url,  # not "": an embedded server here outlives the test
         }
     )
     assert list(cwd.iterdir()) == []
@@ -47,7 +47,7 @@ def test_create_app_writes_only_under_the_configured_data_dir(tmp_path, monkeypa
             "DATA_DIR": str(data),
             "MEDIA_DIR": str(data / "media"),
             "SQLALCHEMY_DATABASE_URI": "sqlite://",
-            "REDIS_URL": "",
+            "REDIS_URL": redis_url,  # not "": an embedded server here outlives the test
         }
     )
     assert again.config["SECRET_KEY"] == key  # sessions survive a restart
