@@ -55,6 +55,14 @@ class InsufficientCredits(Exception):
         super().__init__(f"Out of {kind} credits: {remaining} left, refreshes {resets_at:%b %d}")
         self.kind, self.remaining, self.resets_at = kind, remaining, resets_at
 
+    def details(self) -> dict:
+        """What an API refusal (402) carries beside the message."""
+        return {
+            "kind": self.kind,
+            "remaining": self.remaining,
+            "resets_at": self.resets_at.isoformat(),
+        }
+
 
 class CreditError(Exception):
     """An adjustment that would break an invariant (e.g. remaining below zero)."""

@@ -117,13 +117,7 @@ def create_generation():
     except services.IdempotencyConflict as exc:
         raise ApiError(409, str(exc)) from None
     except InsufficientCredits as exc:
-        raise ApiError(
-            402,
-            str(exc),
-            kind=exc.kind,
-            remaining=exc.remaining,
-            resets_at=exc.resets_at.isoformat(),
-        ) from None
+        raise ApiError(402, str(exc), **exc.details()) from None
     return {**gens[0].to_json(), "variation_ids": [gen.id for gen in gens]}, 202
 
 

@@ -46,13 +46,7 @@ def project_create():
     except StudioError as exc:
         raise ApiError(422, exc.message, field=exc.field) from exc
     except InsufficientCredits as exc:
-        raise ApiError(
-            402,
-            str(exc),
-            kind=exc.kind,
-            remaining=exc.remaining,
-            resets_at=exc.resets_at.isoformat(),
-        ) from exc
+        raise ApiError(402, str(exc), **exc.details()) from exc
     body = to_json(project)
     if req.project.credit_kind:
         body["cost"] = {"kind": req.project.credit_kind, "credits": len(project.scenes)}
