@@ -51,9 +51,10 @@ class Project(db.Model):
 
     @property
     def scaffold_script(self) -> bool:
-        """Whether the script came from the offline writer and the topic alone (no pasted
-        text, no article, no LLM): template sentences that cannot know any fact."""
-        return self.writer.startswith("offline") and not (self.source_text or self.source_url)
+        """Whether the script came from the offline writer and the topic alone (no LLM, no
+        pasted text or article, whose text is kept in `source_text`): template sentences
+        that cannot know any fact."""
+        return self.writer.startswith("offline") and not self.source_text
 
     @property
     def duration_s(self) -> float:
