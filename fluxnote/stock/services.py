@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from fluxnote import netguard
 from fluxnote.assets.models import Asset
 from fluxnote.assets.services import add_asset
-from fluxnote.extensions import db
+from fluxnote.extensions import db, savepoint
 from fluxnote.stock.search import Item, StockError, providers, search
 from fluxnote.storage import services as storage
 from fluxnote.uploads.services import Probe, UploadError, probe_file
@@ -159,7 +159,7 @@ def record(workspace_id: int, user_id: int | None, item: Item, key: str, probe: 
     """The asset for a downloaded item (flush, no commit). When a concurrent job stored
     the same item first, its asset is returned and this file is deleted."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             asset = add_asset(
                 workspace_id,
                 item.kind,
