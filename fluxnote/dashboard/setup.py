@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fluxnote.catalog.services import all_models, provider_name
+from fluxnote.voice.catalog import VOICES
 
 
 @dataclass
@@ -89,9 +90,10 @@ def _visuals(keys: Mapping) -> Check:
     return Check("visuals", "Generated visuals", "offline", now, to_connect=missing)
 
 
+_OPENAI_VOICES = sum(1 for v in VOICES.values() if v.provider == "openai")
 _VOICE_PROVIDERS = (
     ("ELEVENLABS_API_KEY", "ElevenLabs", "ElevenLabs voices"),
-    ("OPENAI_API_KEY", "OpenAI", "the 13 OpenAI voices"),
+    ("OPENAI_API_KEY", "OpenAI", f"the {_OPENAI_VOICES} OpenAI voices"),
 )
 
 

@@ -6,6 +6,7 @@ import re
 from fluxnote.dashboard.setup import checklist
 from fluxnote.extensions import db
 from fluxnote.renders.models import Render
+from fluxnote.voice.catalog import VOICES
 from tests.conftest import login, make_user
 from tests.render.conftest import make_project, run_render_jobs
 
@@ -100,6 +101,8 @@ def test_the_dashboard_shows_the_running_config(app, client):
     html = client.get("/").get_data(as_text=True)
     voices = re.search(r'data-check="voices">(.*?)</li>\s*<li', html, re.S).group(1)
     assert "ElevenLabs voices, plus" in voices and "ELEVENLABS_API_KEY" not in voices
+    openai = sum(1 for v in VOICES.values() if v.provider == "openai")  # as many as offered
+    assert "OPENAI_API_KEY" in voices and f"the {openai} OpenAI voices" in voices
     stock = re.search(r'data-check="stock">(.*?)</ul>', html, re.S).group(1)
     assert "PEXELS_API_KEY" in stock and "PIXABAY_API_KEY" in stock
 
