@@ -13,7 +13,8 @@ Short ffmpeg passes over the audio only (a few CPU-seconds per minute of video):
    limiter whose ceiling keeps true peaks under TARGET_TP after AAC (48 kHz, exactly
    spec.duration long); the encoded file is measured again (loudness and true peak) and,
    at most LIMIT_ROUNDS times, the gain corrected for the loudness the limiter took with
-   the peaks and the ceiling lowered by any true peak the AAC encoder pushed over TARGET_TP.
+   the peaks and the ceiling lowered by any true peak the AAC encoder pushed over TARGET_TP
+   (plus TP_MARGIN: the overshoot moves with the gain, so aiming at the line oscillates).
 
 ffmpeg's loudnorm is not used: its integrated measure differs from BS.1770 by up to ~1 LU
 on speech over a music bed, and where the peaks do not allow one linear gain it falls back
@@ -38,6 +39,7 @@ TARGET_TP = -1.5  # dBTP: below the -1 dBTP platforms ask for, margin for the AA
 LIMIT_DB = TARGET_TP - 0.8  # the master limiter's sample-peak ceiling: room for the
 # inter-sample peaks and the AAC encoder's overshoot (measured: true peak -1.9 to -2.5)
 LIMIT_ROUNDS = 3  # gain corrections for the loudness the limiter takes with the peaks
+TP_MARGIN = 0.15  # dB below TARGET_TP that a lowered ceiling aims for (overshoot varies)
 LUFS_TOLERANCE = 0.25
 VOICE_LUFS = -16.0  # where the narration stem is levelled before mixing
 VOICE_PEAK_DB = -7.0  # the narration stem's sample-peak ceiling (loud plosives limited)
@@ -145,7 +147,8 @@ def master(stems: Stems, duration: float, out_path: Path) -> None:
         if abs(miss) <= LUFS_TOLERANCE and over <= 0:
             break
         gain += miss  # the limiter took loudness with the peaks: give it back (at most 1:1)
-        ceiling -= max(over, 0.0)  # the AAC encoder overshot more than the ceiling allows
+        if over > 0:  # the AAC encoder overshot more than the ceiling allows: go under it
+            ceiling -= over + TP_MARGIN
 
 
 def _limited(mixed: str, gain: float, ceiling: float, samples: int) -> str:

@@ -133,15 +133,16 @@ def test_a_true_peak_over_the_target_after_encoding_is_limited_again(
 
     spec = spec_for(narration, template_music(TEMPLATES[1], library))
     # a stricter target than the limiter's ceiling was set for: the encoded peaks exceed it
-    monkeypatch.setattr(audio, "TARGET_TP", -3.5)
+    # (by ~0.6 dB; the real overshoots seen were under 0.3 dB)
+    monkeypatch.setattr(audio, "TARGET_TP", -3.0)
     monkeypatch.setattr(audio, "LIMIT_ROUNDS", 1)
     unchecked = tmp_path / "unchecked.m4a"
     write_soundtrack(spec, unchecked)
-    assert measure(unchecked).true_peak > -3.5  # the premise
+    assert measure(unchecked).true_peak > -3.0  # the premise
     monkeypatch.setattr(audio, "LIMIT_ROUNDS", 3)
     write_soundtrack(spec, tmp_path / "mix.m4a")
     figures = measure(tmp_path / "mix.m4a")
-    assert figures.true_peak <= -3.5 + 0.1, figures
+    assert figures.true_peak <= -3.0 + 0.1, figures
     assert abs(figures.integrated - TARGET_LUFS) <= 0.5, figures
 
 
